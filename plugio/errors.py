@@ -1,0 +1,145 @@
+"""Every exception plugio raises, under one root.
+
+Each class also inherits the built-in exception a caller would already catch,
+so ``except FileNotFoundError`` keeps working around plugio code::
+
+    PlugioError
+    ├── InvalidReferenceError ............ ValueError
+    ├── ConfigurationError ............... ValueError
+    ├── MissingDependencyError ........... ImportError
+    ├── PayloadError ..................... ValueError
+    │   ├── PayloadTooLargeError
+    │   └── CorruptPayloadError
+    └── StorageError ..................... OSError
+        ├── NotFoundError ................ FileNotFoundError
+        ├── AlreadyExistsError ........... FileExistsError
+        ├── PermissionDeniedError ........ PermissionError
+        ├── BadRequestError
+        └── TransientStorageError ........ ConnectionError
+
+A system problem (storage unreachable, a file that cannot be decoded) is an
+exception; a task's own failure is an ``ExecutionError`` value, never raised.
+Every error about a stored object carries the reference in ``ref`` and names it
+in its message.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyExistsError",
+    "BadRequestError",
+    "ConfigurationError",
+    "CorruptPayloadError",
+    "InvalidReferenceError",
+    "MissingDependencyError",
+    "NotFoundError",
+    "PayloadError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "PlugioError",
+    "StorageError",
+    "TransientStorageError",
+]
+
+
+class PlugioError(Exception):
+    """The root of every exception plugio raises."""
+
+
+class InvalidReferenceError(PlugioError, ValueError):
+    """A data reference is malformed, or a key would leave its base."""
+
+    def __init__(self, message: str, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.ref = ref
+
+
+class ConfigurationError(PlugioError, ValueError):
+    """Configuration is inconsistent or incomplete."""
+
+
+class MissingDependencyError(PlugioError, ImportError):
+    """An optional extra is not installed; the message has the pip command."""
+
+    def __init__(self, protocol: str, extra: str, module: str) -> None:
+        super().__init__(
+            f"the {protocol!r} protocol needs the {module!r} package: "
+            f"run pip install 'plugio[{extra}]'"
+        )
+        self.protocol = protocol
+        self.extra = extra
+        self.module = module
+
+
+class PayloadError(PlugioError, ValueError):
+    """The bytes at a reference cannot be used as they are."""
+
+    def __init__(self, message: str, ref: str) -> None:
+        super().__init__(message)
+        self.ref = ref
+
+
+class PayloadTooLargeError(PayloadError):
+    """An object is larger than the configured limit (``size > limit``).
+
+    ``size`` is the object's size when the store reported it, else ``None``
+    (only known to be over the limit).
+    """
+
+    def __init__(self, ref: str, size: int | None, limit: int) -> None:
+        shown = "more than " + str(limit) if size is None else str(size)
+        super().__init__(f"{ref}: object is too large: {shown} bytes, limit is {limit} bytes", ref)
+        self.size = size
+        self.limit = limit
+
+
+class CorruptPayloadError(PayloadError):
+    """An object's bytes do not decode as the expected message."""
+
+
+class StorageError(PlugioError, OSError):
+    """A storage operation failed; ``ref`` is the reference it concerned."""
+
+    def __init__(self, message: str, ref: str | None = None) -> None:
+        super().__init__(f"{ref}: {message}" if ref else message)
+        self.ref = ref
+
+    def __str__(self) -> str:
+        # OSError formats errno/strerror when set; plugio's message is the text.
+        return str(self.args[0]) if self.args else ""
+
+
+class NotFoundError(StorageError, FileNotFoundError):
+    """The object (or bucket) does not exist."""
+
+
+class AlreadyExistsError(StorageError, FileExistsError):
+    """A conditional create found the object already there."""
+
+
+class PermissionDeniedError(StorageError, PermissionError):
+    """The credentials were refused or do not allow the operation."""
+
+
+class BadRequestError(StorageError):
+    """The store rejected the request as invalid; retrying cannot help."""
+
+
+class TransientStorageError(StorageError, ConnectionError):
+    """A failure that may pass: throttling, 5xx, a reset connection, a timeout.
+
+    Raised after the retry policy gave up; ``attempts`` says how many were made
+    and ``retry_after`` carries the server's hint in seconds, when it sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        ref: str | None = None,
+        *,
+        retry_after: float | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, ref)
+        self.retry_after = retry_after
+        self.attempts = attempts

@@ -1,0 +1,6 @@
+"""The storage layer: ``DataStore`` over fsspec, the only code that talks to storage."""
+
+from plugio.storage._model import ObjectInfo, ProgressCallback
+from plugio.storage._store import DataStore
+
+__all__ = ["DataStore", "ObjectInfo", "ProgressCallback"]

@@ -1,0 +1,296 @@
+"""Backend hooks: the few filesystem calls the data store needs, as coroutines.
+
+Every hook is a coroutine so each data-store operation is written once. On an
+async filesystem (s3fs, gcsfs, adlfs) the coroutine runs on fsspec's I/O loop;
+on a sync one (local disk, memory) it never suspends, so a sync call drives it
+to completion in the calling thread with no event loop at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from fsspec.callbacks import Callback
+
+__all__ = ["AsyncBackend", "Backend", "GCSBackend", "LocalBackend", "S3Backend", "SyncBackend"]
+
+T = TypeVar("T")
+Info = dict[str, Any]
+
+
+class Backend(ABC):
+    """Hooks over one fsspec filesystem; subclasses override what they can do better."""
+
+    def __init__(self, fs: Any, protocol: str) -> None:
+        self.fs = fs
+        self.protocol = protocol
+
+    # -- running coroutines -------------------------------------------------
+    @abstractmethod
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` to completion from synchronous code."""
+
+    @abstractmethod
+    async def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` from any event loop."""
+
+    @abstractmethod
+    async def sleep(self, seconds: float) -> None:
+        """Wait between retries in the way this backend's coroutines can."""
+
+    @abstractmethod
+    async def gather_bounded(
+        self, jobs: Sequence[Callable[[], Coroutine[Any, Any, T]]], limit: int
+    ) -> list[T]:
+        """Run ``jobs`` with at most ``limit`` at once; results in order."""
+
+    # -- storage calls ------------------------------------------------------
+    @abstractmethod
+    async def info(self, path: str) -> Info:
+        """Metadata of one object; raises FileNotFoundError when missing."""
+
+    @abstractmethod
+    async def cat(self, path: str, start: int | None, end: int | None) -> bytes:
+        """Bytes ``[start, end)`` of an object, in one request where possible."""
+
+    @abstractmethod
+    async def pipe(self, path: str, data: bytes, *, if_absent: bool) -> None:
+        """Store ``data`` whole; with ``if_absent``, fail if the object exists."""
+
+    @abstractmethod
+    async def rm(self, path: str, recursive: bool) -> None:
+        """Delete an object (or everything under a prefix)."""
+
+    @abstractmethod
+    async def find(self, directory: str, name_prefix: str) -> list[Info]:
+        """Every object whose key starts with ``directory/name_prefix``."""
+
+    @abstractmethod
+    async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
+        """Download one object to a local file."""
+
+    @abstractmethod
+    async def put_file(
+        self, local_path: str, path: str, callback: Callback, chunk_size: int
+    ) -> None:
+        """Upload one local file."""
+
+
+class SyncBackend(Backend):
+    """A filesystem with blocking methods: coroutines here never suspend."""
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return drive(coro)
+
+    async def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.to_thread(drive, coro)
+
+    async def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    async def gather_bounded(
+        self, jobs: Sequence[Callable[[], Coroutine[Any, Any, T]]], limit: int
+    ) -> list[T]:
+        if limit <= 1 or len(jobs) <= 1:
+            return [drive(job()) for job in jobs]
+        with ThreadPoolExecutor(max_workers=min(limit, len(jobs))) as pool:
+            return list(pool.map(lambda job: drive(job()), jobs))
+
+    async def info(self, path: str) -> Info:
+        info: Info = self.fs.info(path)
+        if info.get("type") == "directory":
+            raise FileNotFoundError(path)
+        return info
+
+    async def cat(self, path: str, start: int | None, end: int | None) -> bytes:
+        data: bytes = self.fs.cat_file(path, start=start, end=end)
+        return data
+
+    async def pipe(self, path: str, data: bytes, *, if_absent: bool) -> None:
+        self.fs.pipe_file(path, data, mode="create" if if_absent else "overwrite")
+
+    async def rm(self, path: str, recursive: bool) -> None:
+        self.fs.rm(path, recursive=recursive)
+
+    async def find(self, directory: str, name_prefix: str) -> list[Info]:
+        try:
+            found: dict[str, Info] = self.fs.find(directory, detail=True)
+        except FileNotFoundError:
+            return []
+        prefix = f"{directory.rstrip('/')}/{name_prefix}"
+        return [info for name, info in sorted(found.items()) if name.startswith(prefix)]
+
+    async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
+        self.fs.get_file(path, local_path, callback=callback)
+
+    async def put_file(
+        self, local_path: str, path: str, callback: Callback, chunk_size: int
+    ) -> None:
+        self.fs.put_file(local_path, path, callback=callback)
+
+
+class LocalBackend(SyncBackend):
+    """Local disk: writes go to a temporary file renamed into place (atomic)."""
+
+    async def pipe(self, path: str, data: bytes, *, if_absent: bool) -> None:
+        directory = os.path.dirname(path) or "."
+        os.makedirs(directory, exist_ok=True)
+        temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if if_absent:
+                os.link(temporary, path)  # fails with FileExistsError, atomically
+            else:
+                os.replace(temporary, path)
+        finally:
+            if os.path.lexists(temporary):
+                os.unlink(temporary)
+
+    async def info(self, path: str) -> Info:
+        info = await super().info(path)
+        mtime = info.get("mtime")
+        if mtime is not None:
+            info["etag"] = f"{info.get('size', 0):x}-{int(float(mtime) * 1e9):x}"
+        return info
+
+    async def put_file(
+        self, local_path: str, path: str, callback: Callback, chunk_size: int
+    ) -> None:
+        _copy(local_path, path, callback, chunk_size)
+
+    async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
+        _copy(path, local_path, callback, 1024 * 1024)
+
+
+def _copy(source: str, destination: str, callback: Callback, chunk_size: int) -> None:
+    """Copy a local file in chunks, reporting progress (fsspec's copy reports none)."""
+    os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
+    callback.set_size(os.path.getsize(source))
+    with open(source, "rb") as reader, open(destination, "wb") as writer:
+        while chunk := reader.read(chunk_size):
+            writer.write(chunk)
+            callback.relative_update(len(chunk))
+
+
+class AsyncBackend(Backend):
+    """An fsspec async filesystem, driven on fsspec's own I/O loop."""
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        loop = self.fs.loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            coro.close()
+            raise RuntimeError("a blocking storage call was made on fsspec's own I/O loop")
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+    async def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        loop = self.fs.loop
+        if asyncio.get_running_loop() is loop:
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def gather_bounded(
+        self, jobs: Sequence[Callable[[], Coroutine[Any, Any, T]]], limit: int
+    ) -> list[T]:
+        semaphore = asyncio.Semaphore(max(1, limit))
+
+        async def one(job: Callable[[], Awaitable[T]]) -> T:
+            async with semaphore:
+                return await job()
+
+        return list(await asyncio.gather(*(one(job) for job in jobs)))
+
+    async def info(self, path: str) -> Info:
+        info: Info = await self.fs._info(path)
+        if info.get("type") == "directory":
+            raise FileNotFoundError(path)
+        return info
+
+    async def cat(self, path: str, start: int | None, end: int | None) -> bytes:
+        data: bytes = await self.fs._cat_file(path, start=start, end=end)
+        return data
+
+    async def pipe(self, path: str, data: bytes, *, if_absent: bool) -> None:
+        await self.fs._pipe_file(path, data, mode="create" if if_absent else "overwrite")
+
+    async def rm(self, path: str, recursive: bool) -> None:
+        await self.fs._rm(path, recursive=recursive)
+
+    async def find(self, directory: str, name_prefix: str) -> list[Info]:
+        try:
+            found: dict[str, Info] = await self.fs._find(directory, prefix=name_prefix, detail=True)
+        except FileNotFoundError:
+            return []
+        return [info for _, info in sorted(found.items()) if info.get("type") != "directory"]
+
+    async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
+        await self.fs._get_file(path, local_path, callback=callback)
+
+    async def put_file(
+        self, local_path: str, path: str, callback: Callback, chunk_size: int
+    ) -> None:
+        await self.fs._put_file(local_path, path, callback=callback, chunksize=chunk_size)
+
+
+class S3Backend(AsyncBackend):
+    """s3fs, with a bare HEAD for metadata (s3fs's own info lists on a miss)."""
+
+    async def info(self, path: str) -> Info:
+        bucket, key, version = self.fs.split_path(path)
+        if not key:
+            raise FileNotFoundError(path)
+        extra = {"VersionId": version} if version else {}
+        head = await self.fs._call_s3("head_object", Bucket=bucket, Key=key, **extra)
+        return {
+            "name": path,
+            "size": head.get("ContentLength"),
+            "ETag": head.get("ETag"),
+            "LastModified": head.get("LastModified"),
+            "ChecksumCRC32": head.get("ChecksumCRC32"),
+            "type": "file",
+        }
+
+    async def put_file(
+        self, local_path: str, path: str, callback: Callback, chunk_size: int
+    ) -> None:
+        await self.fs._put_file(
+            local_path, path, callback=callback, chunksize=chunk_size, max_concurrency=1
+        )
+
+    async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
+        await self.fs._get_file(path, local_path, callback=callback, max_concurrency=1)
+
+
+class GCSBackend(AsyncBackend):
+    """gcsfs, with a bare object GET for metadata (gcsfs's info lists on a miss)."""
+
+    async def info(self, path: str) -> Info:
+        info: Info = await self.fs._get_object(path)
+        return info
+
+
+def drive(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends, without an event loop."""
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+    coro.close()
+    raise RuntimeError("a synchronous storage hook tried to suspend")

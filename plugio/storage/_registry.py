@@ -1,0 +1,112 @@
+"""Protocols plugio knows: which package serves each, which extra installs it.
+
+Nothing here imports a cloud SDK: a filesystem is created only when a
+reference of its protocol is first used. Any other protocol fsspec knows works
+too (``hdfs://``, ``sftp://``, ``http://`` ...) with the options passed for it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+import fsspec
+
+from plugio.config import StorageConfig
+from plugio.errors import ConfigurationError, MissingDependencyError
+from plugio.storage._backend import (
+    AsyncBackend,
+    Backend,
+    GCSBackend,
+    LocalBackend,
+    S3Backend,
+    SyncBackend,
+)
+
+__all__ = ["Protocol", "canonical_protocol", "create_backend"]
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A protocol family: its module, the extra that installs it, its backend."""
+
+    name: str
+    module: str
+    extra: str
+    backend: type[Backend]
+
+
+_S3 = Protocol("s3", "s3fs", "s3", S3Backend)
+_GCS = Protocol("gcs", "gcsfs", "gcs", GCSBackend)
+_AZURE = Protocol("azure", "adlfs", "azure", AsyncBackend)
+_FILE = Protocol("file", "fsspec", "", LocalBackend)
+
+_KNOWN: dict[str, Protocol] = {
+    "s3": _S3,
+    "s3a": _S3,
+    "gs": _GCS,
+    "gcs": _GCS,
+    "abfs": _AZURE,
+    "abfss": _AZURE,
+    "az": _AZURE,
+    "file": _FILE,
+    "local": _FILE,
+}
+
+
+def canonical_protocol(protocol: str) -> str:
+    """The fsspec protocol name used for ``protocol`` (``s3a`` → ``s3``)."""
+    protocol = protocol.lower()
+    known = _KNOWN.get(protocol)
+    if known is None:
+        return protocol
+    return {"s3": "s3", "gcs": "gs", "azure": "abfs", "file": "file"}[known.name]
+
+
+def create_backend(
+    protocol: str, config: StorageConfig, options: dict[str, Any]
+) -> tuple[Backend, dict[str, Any]]:
+    """A new filesystem for ``protocol`` wrapped in its backend hooks.
+
+    Returns the backend and the storage options used (for scrubbing secrets).
+    """
+    family = _KNOWN.get(protocol)
+    if family is not None and importlib.util.find_spec(family.module) is None:
+        raise MissingDependencyError(protocol, family.extra, family.module)
+    merged = _storage_options(protocol, family, config)
+    merged.update(options)
+    try:
+        fs = fsspec.filesystem(protocol, **merged)
+    except ImportError as exc:
+        raise MissingDependencyError(protocol, protocol, str(exc.name or protocol)) from exc
+    except ValueError as exc:
+        raise ConfigurationError(f"cannot use protocol {protocol!r}: {exc}") from exc
+    if family is not None:
+        backend_class = family.backend
+    else:
+        backend_class = AsyncBackend if getattr(fs, "async_impl", False) else SyncBackend
+    return backend_class(fs, protocol), merged
+
+
+def _storage_options(
+    protocol: str, family: Protocol | None, config: StorageConfig
+) -> dict[str, Any]:
+    options: dict[str, Any] = {"skip_instance_cache": True}
+    if family is _S3:
+        options.update(config.s3.storage_options())
+        # plugio's retry policy is the only one: the SDK makes one attempt.
+        options.setdefault("retries", 1)
+        config_kwargs = options.setdefault("config_kwargs", {})
+        config_kwargs.setdefault("retries", {"total_max_attempts": 1})
+    elif family is _GCS:
+        options.update(config.gcs.storage_options())
+    elif family is _AZURE:
+        options.update(config.azure.storage_options())
+    elif family is _FILE:
+        options["auto_mkdir"] = True
+    if family in (_S3, _GCS, _AZURE):
+        options["use_listings_cache"] = False
+    for name in {protocol, family.name if family else protocol}:
+        options.update(config.protocol_options.get(name, {}))
+    return options

@@ -1,0 +1,164 @@
+"""Uploads and downloads of files and whole directories.
+
+Files move ``concurrency`` at a time, each retried on its own; large files
+stream in ``chunk_size`` parts, so memory stays bounded by about
+``concurrency * chunk_size`` whatever the sizes. A download lands in a
+temporary file renamed into place, so no half-written file is ever left under
+the target name.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fsspec.callbacks import Callback
+
+from plugio.errors import NotFoundError
+from plugio.storage._backend import Backend
+from plugio.storage._model import ProgressCallback
+
+__all__ = ["Transfer", "download", "upload"]
+
+T = TypeVar("T")
+Retrier = Callable[[str, str, Callable[[], Coroutine[Any, Any, T]]], Coroutine[Any, Any, T]]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One bulk transfer's settings and its retry wrapper."""
+
+    backend: Backend
+    retry: Retrier[Any]
+    concurrency: int
+    chunk_size: int
+    progress: ProgressCallback | None
+
+
+class _Progress:
+    """Adds up the bytes of every file and reports the total to the user."""
+
+    def __init__(self, total: int, report: ProgressCallback | None) -> None:
+        self.total = total
+        self.done = 0
+        self._report = report
+        self._lock = threading.Lock()
+
+    def add(self, delta: int) -> None:
+        if self._report is None or delta == 0:
+            return
+        with self._lock:
+            self.done += delta
+            done = self.done
+        self._report(done, self.total)
+
+
+class _FileProgress(Callback):  # type: ignore[misc]
+    """fsspec's per-file callback, feeding the shared total; undone on a retry."""
+
+    def __init__(self, shared: _Progress) -> None:
+        super().__init__()
+        self._shared = shared
+        self._reported = 0
+
+    def call(self, hook_name: str | None = None, **kwargs: Any) -> None:
+        delta = int(self.value) - self._reported
+        self._reported += delta
+        self._shared.add(delta)
+
+    def restart(self) -> None:
+        self._shared.add(-self._reported)
+        self._reported = 0
+        self.value = 0
+
+
+async def upload(transfer: Transfer, local_path: str, ref: str) -> list[str]:
+    """Upload a file, or every file under a directory, to ``ref``; the refs written."""
+    if not os.path.exists(local_path):
+        raise NotFoundError("local path to upload does not exist", local_path)
+    pairs = _local_files(local_path, ref)
+    progress = _Progress(sum(os.path.getsize(path) for path, _ in pairs), transfer.progress)
+    fs = transfer.backend.fs
+
+    def job(local: str, remote: str) -> Callable[[], Coroutine[Any, Any, str]]:
+        async def attempt(callback: _FileProgress) -> str:
+            callback.restart()
+            path = fs._strip_protocol(remote)
+            await transfer.backend.put_file(local, path, callback, transfer.chunk_size)
+            return remote
+
+        return _with_progress(transfer, remote, "upload", progress, attempt)
+
+    return await transfer.backend.gather_bounded(
+        [job(local, remote) for local, remote in pairs], transfer.concurrency
+    )
+
+
+async def download(
+    transfer: Transfer, ref: str, objects: list[tuple[str, int]], local_path: str, single: bool
+) -> list[str]:
+    """Download ``objects`` (ref, size) found at ``ref`` under ``local_path``."""
+    progress = _Progress(sum(size for _, size in objects), transfer.progress)
+    fs = transfer.backend.fs
+    base = fs._strip_protocol(ref).rstrip("/")
+
+    def target(remote: str) -> str:
+        if single:
+            if os.path.isdir(local_path):
+                return os.path.join(local_path, remote.rstrip("/").rsplit("/", 1)[-1])
+            return local_path
+        relative = fs._strip_protocol(remote)[len(base) :].lstrip("/")
+        return os.path.join(local_path, *relative.split("/"))
+
+    def job(remote: str) -> Callable[[], Coroutine[Any, Any, str]]:
+        destination = target(remote)
+
+        async def attempt(callback: _FileProgress) -> str:
+            callback.restart()
+            os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
+            partial = f"{destination}.{uuid.uuid4().hex[:12]}.part"
+            try:
+                await transfer.backend.get_file(fs._strip_protocol(remote), partial, callback)
+                os.replace(partial, destination)
+            finally:
+                if os.path.exists(partial):
+                    os.unlink(partial)
+            return destination
+
+        return _with_progress(transfer, remote, "download", progress, attempt)
+
+    return await transfer.backend.gather_bounded(
+        [job(remote) for remote, _ in objects], transfer.concurrency
+    )
+
+
+def _with_progress(
+    transfer: Transfer,
+    ref: str,
+    operation: str,
+    progress: _Progress,
+    attempt: Callable[[_FileProgress], Coroutine[Any, Any, T]],
+) -> Callable[[], Coroutine[Any, Any, T]]:
+    def run() -> Coroutine[Any, Any, T]:
+        callback = _FileProgress(progress)
+        result: Coroutine[Any, Any, T] = transfer.retry(ref, operation, lambda: attempt(callback))
+        return result
+
+    return run
+
+
+def _local_files(local_path: str, ref: str) -> list[tuple[str, str]]:
+    if not os.path.isdir(local_path):
+        return [(local_path, ref)]
+    base = ref.rstrip("/")
+    pairs = []
+    for directory, _, names in sorted(os.walk(local_path)):
+        for name in sorted(names):
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, local_path).replace(os.sep, "/")
+            pairs.append((path, f"{base}/{relative}"))
+    return pairs
