@@ -137,7 +137,7 @@ class Limits(_Section):
     """Largest inputs/outputs/error file read, in bytes; ``None`` is unlimited.
 
     A file is too large only when its size is strictly greater. Env:
-    ``PLUGIO_LIMITS__MAX_PAYLOAD_BYTES``.
+    ``PLUGIO_LIMITS__MAX_PAYLOAD_BYTES`` (``null`` for unlimited).
     """
 
 
@@ -186,6 +186,7 @@ class StorageConfig(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PLUGIO_",
         env_nested_delimiter="__",
+        env_parse_none_str="null",
         extra="forbid",
         frozen=True,
         use_attribute_docstrings=True,

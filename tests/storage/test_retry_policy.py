@@ -1,0 +1,98 @@
+"""The retry policy's arithmetic: backoff ceilings, jitter, Retry-After, deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from plugio.config import RetryPolicy
+from plugio.errors import NotFoundError, TransientStorageError
+from plugio.storage._backend import SyncBackend
+from plugio.storage._retry import next_delay, retrying
+
+
+class CountingBackend(SyncBackend):
+    """A backend whose sleeps are recorded instead of slept."""
+
+    def __init__(self) -> None:
+        super().__init__(fs=None, protocol="test")
+        self.sleeps: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
+def test_backoff_ceiling_grows_and_caps() -> None:
+    policy = RetryPolicy(initial_backoff=0.1, multiplier=2, max_backoff=0.5)
+    assert [policy.backoff_ceiling(n) for n in (1, 2, 3, 4, 5)] == [0.1, 0.2, 0.4, 0.5, 0.5]
+
+
+def test_delay_is_jittered_within_ceiling() -> None:
+    policy = RetryPolicy(initial_backoff=1, multiplier=2, max_backoff=8)
+    delays = [next_delay(policy, 3) for _ in range(200)]
+    assert all(0 <= delay <= 4 for delay in delays)
+    assert len(set(delays)) > 100
+
+
+def test_retry_after_wins_when_longer() -> None:
+    policy = RetryPolicy(initial_backoff=0.01, max_backoff=0.01)
+    assert next_delay(policy, 1, retry_after=2.0) == 2.0
+
+
+def run(policy: RetryPolicy, failures: list[BaseException]) -> tuple[Any, CountingBackend, int]:
+    backend = CountingBackend()
+    calls = 0
+
+    async def attempt() -> str:
+        nonlocal calls
+        calls += 1
+        if failures:
+            raise failures.pop(0)
+        return "ok"
+
+    coroutine = retrying(backend, policy, "memory://x", "read", [], attempt)
+    return backend.run(coroutine), backend, calls
+
+
+def test_transient_failures_are_retried_until_success() -> None:
+    result, backend, calls = run(RetryPolicy(max_attempts=5), [ConnectionResetError()] * 3)
+    assert (result, calls, len(backend.sleeps)) == ("ok", 4, 3)
+
+
+def test_gives_up_after_max_attempts_with_count() -> None:
+    with pytest.raises(TransientStorageError) as raised:
+        run(RetryPolicy(max_attempts=3), [ConnectionResetError()] * 10)
+    assert raised.value.attempts == 3
+    assert isinstance(raised.value.__cause__, ConnectionResetError)
+
+
+def test_not_found_is_not_retried() -> None:
+    with pytest.raises(NotFoundError):
+        run(RetryPolicy(max_attempts=5), [FileNotFoundError("x")])
+
+
+def test_deadline_stops_retries_early() -> None:
+    policy = RetryPolicy(max_attempts=100, initial_backoff=10, max_backoff=10, deadline=0.001)
+    with pytest.raises(TransientStorageError) as raised:
+        # A delay that would pass the deadline is never slept.
+        run(policy, [TimeoutError()] * 100 + [TimeoutError()])
+    assert raised.value.attempts < 100
+
+
+def test_async_twin_uses_the_same_policy() -> None:
+    backend = CountingBackend()
+    failures: list[BaseException] = [ConnectionResetError(), ConnectionResetError()]
+
+    async def attempt() -> int:
+        if failures:
+            raise failures.pop(0)
+        return 7
+
+    async def main() -> int:
+        policy = RetryPolicy(max_attempts=3, initial_backoff=0)
+        return await backend.run_async(retrying(backend, policy, "m://x", "read", [], attempt))
+
+    assert asyncio.run(main()) == 7
+    assert len(backend.sleeps) == 2
