@@ -19,7 +19,15 @@ from typing import Any, TypeVar
 
 from fsspec.callbacks import Callback
 
-__all__ = ["AsyncBackend", "Backend", "GCSBackend", "LocalBackend", "S3Backend", "SyncBackend"]
+__all__ = [
+    "AsyncBackend",
+    "AzureBackend",
+    "Backend",
+    "GCSBackend",
+    "LocalBackend",
+    "S3Backend",
+    "SyncBackend",
+]
 
 T = TypeVar("T")
 Info = dict[str, Any]
@@ -251,6 +259,10 @@ class AsyncBackend(Backend):
 class S3Backend(AsyncBackend):
     """s3fs, with a bare HEAD for metadata (s3fs's own info lists on a miss)."""
 
+    def __init__(self, fs: Any, protocol: str) -> None:
+        super().__init__(fs, protocol)
+        fs.retries = 1  # one attempt per call: plugio's retry policy decides the rest
+
     async def info(self, path: str) -> Info:
         bucket, key, version = self.fs.split_path(path)
         if not key:
@@ -275,6 +287,15 @@ class S3Backend(AsyncBackend):
 
     async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
         await self.fs._get_file(path, local_path, callback=callback, max_concurrency=1)
+
+
+class AzureBackend(AsyncBackend):
+    """adlfs, whose uploads take no part size."""
+
+    async def put_file(
+        self, local_path: str, path: str, callback: Callback, chunk_size: int
+    ) -> None:
+        await self.fs._put_file(local_path, path, callback=callback)
 
 
 class GCSBackend(AsyncBackend):

@@ -11,6 +11,7 @@ from google.protobuf.message import DecodeError, Message
 from plugio.errors import CorruptPayloadError, NotFoundError, PayloadTooLargeError
 from plugio.storage._backend import Backend, Info
 from plugio.storage._model import ObjectInfo
+from plugio.storage._translate import is_invalid_range
 
 __all__ = [
     "decode_message",
@@ -37,11 +38,9 @@ async def read_bounded(backend: Backend, path: str, ref: str, limit: int | None)
         return await backend.cat(path, None, None)
     try:
         data = await backend.cat(path, 0, limit + 1)
-    except FileNotFoundError:
-        raise
-    except OSError:
-        # A ranged GET of an empty object is refused (416) by S3-like stores.
-        if await _is_empty(backend, path):
+    except Exception as exc:
+        # Object stores refuse any byte range of an empty object (416).
+        if is_invalid_range(exc) and await _is_empty(backend, path):
             return b""
         raise
     if len(data) > limit:

@@ -17,6 +17,7 @@ from plugio.config import StorageConfig
 from plugio.errors import ConfigurationError, MissingDependencyError
 from plugio.storage._backend import (
     AsyncBackend,
+    AzureBackend,
     Backend,
     GCSBackend,
     LocalBackend,
@@ -39,7 +40,7 @@ class Protocol:
 
 _S3 = Protocol("s3", "s3fs", "s3", S3Backend)
 _GCS = Protocol("gcs", "gcsfs", "gcs", GCSBackend)
-_AZURE = Protocol("azure", "adlfs", "azure", AsyncBackend)
+_AZURE = Protocol("azure", "adlfs", "azure", AzureBackend)
 _FILE = Protocol("file", "fsspec", "", LocalBackend)
 
 _KNOWN: dict[str, Protocol] = {
@@ -95,8 +96,8 @@ def _storage_options(
     options: dict[str, Any] = {"skip_instance_cache": True}
     if family is _S3:
         options.update(config.s3.storage_options())
-        # plugio's retry policy is the only one: the SDK makes one attempt.
-        options.setdefault("retries", 1)
+        # plugio's retry policy is the only one: botocore makes one attempt
+        # (s3fs's own loop is turned off by S3Backend).
         config_kwargs = options.setdefault("config_kwargs", {})
         config_kwargs.setdefault("retries", {"total_max_attempts": 1})
     elif family is _GCS:

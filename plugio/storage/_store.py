@@ -6,7 +6,7 @@ import builtins
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from fsspec.core import split_protocol
 from google.protobuf.message import Message
@@ -14,11 +14,13 @@ from google.protobuf.message import Message
 from plugio.config import StorageConfig
 from plugio.errors import InvalidReferenceError, NotFoundError
 from plugio.storage import _operations as ops
-from plugio.storage._backend import Backend
+from plugio.storage._backend import Backend, LocalBackend
 from plugio.storage._model import ObjectInfo, ProgressCallback
 from plugio.storage._registry import canonical_protocol, create_backend
 from plugio.storage._retry import retrying
+from plugio.storage._streams import AbortableWriter, open_buffered_writer, open_local_writer
 from plugio.storage._transfer import Transfer, download, upload
+from plugio.storage._translate import translate_error
 
 __all__ = ["DataStore"]
 
@@ -242,10 +244,25 @@ class DataStore:
             self._download(transfer, ref, os.fspath(local_path))
         )
 
-    def open(self, ref: str, mode: str = "rb", **kwargs: Any) -> IO[bytes]:
-        """A streaming file object (``rb`` or ``wb``), blocks of ``transfer.chunk_size``."""
+    def open(self, ref: str, mode: str = "rb", **kwargs: Any) -> Any:
+        """A streaming file object, read (``rb``) or written (``wb``) in blocks.
+
+        A writer publishes the object when closed; if the ``with`` block
+        raises, nothing is published and what was stored before stays.
+        """
+        if mode not in ("rb", "wb"):
+            raise ValueError(f"mode must be 'rb' or 'wb', not {mode!r}")
+        backend, path = self._resolve(ref)
         kwargs.setdefault("block_size", self._config.transfer.chunk_size)
-        return self._run(ref, "open", lambda b, p: _open(b, p, mode, kwargs))
+        try:
+            if mode == "wb" and isinstance(backend, LocalBackend):
+                return open_local_writer(path)
+            if mode == "wb" and backend.protocol == "memory":
+                return open_buffered_writer(lambda data: backend.fs.pipe_file(path, data))
+            handle = backend.fs.open(path, mode, **kwargs)
+        except Exception as exc:
+            raise translate_error(exc, ref, "open", self._secrets) from exc
+        return AbortableWriter(handle) if mode == "wb" else handle
 
     # -- internals ----------------------------------------------------------
     async def _download(self, transfer: Transfer, ref: str, local_path: str) -> builtins.list[str]:
@@ -367,13 +384,6 @@ def _pages(items: list[ObjectInfo], page_size: int) -> Iterator[list[ObjectInfo]
         raise ValueError("page_size must be at least 1")
     for start in range(0, len(items), page_size):
         yield items[start : start + page_size]
-
-
-async def _open(backend: Backend, path: str, mode: str, kwargs: dict[str, Any]) -> IO[bytes]:
-    if mode not in ("rb", "wb"):
-        raise ValueError(f"mode must be 'rb' or 'wb', not {mode!r}")
-    handle: IO[bytes] = backend.fs.open(path, mode, **kwargs)
-    return handle
 
 
 def _secret_values(options: dict[str, Any]) -> Iterator[str]:

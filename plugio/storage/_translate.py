@@ -25,7 +25,7 @@ from plugio.errors import (
     TransientStorageError,
 )
 
-__all__ = ["scrub", "translate_error"]
+__all__ = ["is_invalid_range", "scrub", "translate_error"]
 
 _NOT_FOUND_CODES = frozenset(
     {"NoSuchKey", "NoSuchBucket", "NotFound", "BlobNotFound", "ContainerNotFound", "404"}
@@ -109,6 +109,12 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "**********")
     return text
+
+
+def is_invalid_range(exc: BaseException) -> bool:
+    """Whether ``exc`` is a store refusing a byte range (HTTP 416)."""
+    facts = _http_facts(exc)
+    return facts.status == 416 or facts.code == "InvalidRange"
 
 
 def translate_error(

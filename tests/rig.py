@@ -1,0 +1,36 @@
+"""The backend rig: one DataStore per backend, a unique prefix per test."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from plugio.storage import DataStore
+
+BACKENDS = ("memory", "local", "s3", "gcs", "azure")
+
+
+@dataclass
+class Rig:
+    """A store on one backend, rooted at a prefix no other test uses.
+
+    Capability flags say what the backend can do, so a test skips (with the
+    reason) rather than asserting what the backend cannot promise.
+    """
+
+    name: str
+    store: DataStore
+    root: str
+    conditional_create: bool = True
+    has_etag: bool = True
+    checks_credentials: bool = True
+    prefix: str = field(default_factory=lambda: f"t-{uuid.uuid4().hex[:12]}")
+
+    @property
+    def base(self) -> str:
+        """This test's own prefix."""
+        return f"{self.root.rstrip('/')}/{self.prefix}"
+
+    def ref(self, *keys: str) -> str:
+        """A reference under this test's prefix."""
+        return "/".join([self.base, *(key.strip("/") for key in keys)])
