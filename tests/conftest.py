@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from pydantic import SecretStr
-
 import servers
 from faultproxy import FaultProxy
+from pydantic import SecretStr
+from rig import BACKENDS, Rig
+
 from plugio.config import AzureOptions, GCSOptions, RetryPolicy, S3Options, StorageConfig
 from plugio.storage import DataStore
-from rig import BACKENDS, Rig
 
 servers.configure_client_environment()
 
@@ -100,9 +100,9 @@ def stores(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[[str], Rig]:
     """A factory of rigs, creating each backend's store (and server) on first use."""
-    cache: dict[str, tuple[DataStore, str, dict[str, bool]]] = {}
+    cache: dict[str, tuple[DataStore, str, dict[str, Any]]] = {}
 
-    def build(name: str) -> tuple[DataStore, str, dict[str, bool]]:
+    def build(name: str) -> tuple[DataStore, str, dict[str, Any]]:
         if name == "memory":
             flags = {"has_etag": False}
             return DataStore(StorageConfig(retry=TEST_RETRY)), "memory://plugio-test", flags

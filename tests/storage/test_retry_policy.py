@@ -57,13 +57,14 @@ def run(policy: RetryPolicy, failures: list[BaseException]) -> tuple[Any, Counti
 
 
 def test_transient_failures_are_retried_until_success() -> None:
-    result, backend, calls = run(RetryPolicy(max_attempts=5), [ConnectionResetError()] * 3)
+    failures: list[BaseException] = [ConnectionResetError() for _ in range(3)]
+    result, backend, calls = run(RetryPolicy(max_attempts=5), failures)
     assert (result, calls, len(backend.sleeps)) == ("ok", 4, 3)
 
 
 def test_gives_up_after_max_attempts_with_count() -> None:
     with pytest.raises(TransientStorageError) as raised:
-        run(RetryPolicy(max_attempts=3), [ConnectionResetError()] * 10)
+        run(RetryPolicy(max_attempts=3), [ConnectionResetError() for _ in range(10)])
     assert raised.value.attempts == 3
     assert isinstance(raised.value.__cause__, ConnectionResetError)
 
@@ -77,7 +78,7 @@ def test_deadline_stops_retries_early() -> None:
     policy = RetryPolicy(max_attempts=100, initial_backoff=10, max_backoff=10, deadline=0.001)
     with pytest.raises(TransientStorageError) as raised:
         # A delay that would pass the deadline is never slept.
-        run(policy, [TimeoutError()] * 100 + [TimeoutError()])
+        run(policy, [TimeoutError() for _ in range(101)])
     assert raised.value.attempts < 100
 
 
