@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import types
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -292,6 +293,16 @@ class S3Backend(AsyncBackend):
 class AzureBackend(AsyncBackend):
     """adlfs, whose uploads take no part size."""
 
+    def __init__(self, fs: Any, protocol: str) -> None:
+        super().__init__(fs, protocol)
+        # One attempt per call: plugio's retry policy decides the rest (the
+        # SDK's own waits 15 s and more between attempts).
+        policy = getattr(getattr(fs, "service_client", None), "_config", None)
+        retry = getattr(policy, "retry_policy", None)
+        for name in ("total_retries", "connect_retries", "read_retries", "status_retries"):
+            if hasattr(retry, name):
+                setattr(retry, name, 0)
+
     async def put_file(
         self, local_path: str, path: str, callback: Callback, chunk_size: int
     ) -> None:
@@ -300,6 +311,14 @@ class AzureBackend(AsyncBackend):
 
 class GCSBackend(AsyncBackend):
     """gcsfs, with a bare object GET for metadata (gcsfs's info lists on a miss)."""
+
+    def __init__(self, fs: Any, protocol: str) -> None:
+        super().__init__(fs, protocol)
+        # gcsfs retries every request six times with waits of up to 32 s;
+        # make one attempt and let plugio's retry policy decide the rest.
+        single_attempt = getattr(type(fs)._request, "__wrapped__", None)
+        if single_attempt is not None:
+            fs._request = types.MethodType(single_attempt, fs)
 
     async def info(self, path: str) -> Info:
         info: Info = await self.fs._get_object(path)
