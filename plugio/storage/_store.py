@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from fsspec.core import split_protocol
 from google.protobuf.message import Message
 
+from plugio import references
 from plugio.config import StorageConfig
 from plugio.errors import InvalidReferenceError, NotFoundError
 from plugio.storage import _operations as ops
@@ -27,6 +28,8 @@ __all__ = ["DataStore"]
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 _CONFIG_LIMIT: Any = object()
+#: Protocols whose references follow Go's net/url rules (escapes decoded into keys).
+_GO_KEYED = frozenset({"s3", "gs", "abfs", "file", "memory"})
 _SECRET_OPTIONS = frozenset(
     {"key", "secret", "token", "account_key", "connection_string", "sas_token", "password"}
 )
@@ -325,7 +328,12 @@ class DataStore:
         )
 
     def _resolve(self, ref: str) -> tuple[Backend, str]:
-        backend = self._backend(_protocol_of(ref))
+        protocol = _protocol_of(ref)
+        backend = self._backend(protocol)
+        if protocol in _GO_KEYED:
+            # Keys as Flyte's engine stores them: percent-escapes decoded.
+            _, path = references.split_protocol(ref)
+            return backend, backend.fs._strip_protocol(path) if protocol == "file" else path
         return backend, backend.fs._strip_protocol(ref)
 
     def _backend(self, protocol: str) -> Backend:

@@ -323,3 +323,15 @@ def test_store_works_in_a_forked_child(rig: Rig) -> None:
 def _child_work(store: DataStore, ref: str) -> None:
     data = store.read_bytes(ref)
     store.write_bytes(ref, b"child saw " + data)
+
+
+def test_escaped_keys_are_stored_decoded_as_flyte_does(rig: Rig) -> None:
+    from plugio.references import join
+
+    ref = join(rig.base, "with space", "a+b.pb")
+    escaped = "://" in rig.base  # a bare local path is joined unescaped
+    assert ref.endswith("/with%20space/a+b.pb" if escaped else "/with space/a+b.pb")
+    rig.store.write_bytes(ref, b"x")
+    names = [info.ref for page in rig.store.list(rig.base + "/") for info in page]
+    assert any(name.endswith("with space/a+b.pb") for name in names)
+    assert rig.store.read_bytes(ref) == b"x"
