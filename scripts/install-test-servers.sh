@@ -14,6 +14,10 @@ if [ -x "$NODE_PREFIX/node_modules/.bin/azurite-blob" ]; then
     exit 0
 fi
 
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "npm not found: installing Debian's nodejs and npm"
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
 for tool in node npm; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "error: $tool not found; install Node.js 20+ and npm (Debian: apt-get install nodejs npm)" >&2

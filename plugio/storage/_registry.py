@@ -73,7 +73,7 @@ def create_backend(
     Returns the backend and the storage options used (for scrubbing secrets).
     """
     family = _KNOWN.get(protocol)
-    if family is not None and importlib.util.find_spec(family.module) is None:
+    if family is not None and not _installed(family.module):
         raise MissingDependencyError(protocol, family.extra, family.module)
     merged = _storage_options(protocol, family, config)
     merged.update(options)
@@ -88,6 +88,13 @@ def create_backend(
     else:
         backend_class = AsyncBackend if getattr(fs, "async_impl", False) else SyncBackend
     return backend_class(fs, protocol), merged
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a blocked or half-installed module
+        return False
 
 
 def _storage_options(
