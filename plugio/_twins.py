@@ -1,0 +1,63 @@
+"""Sync/async twins: a subclass overrides either side and gets the other.
+
+Interface classes list their pairs in ``_TWINS``; the default sync method runs
+the async one to completion, and the default async one runs the sync one in a
+worker thread. A concrete class that overrides neither side of a pair would
+recurse forever, so it is refused when instantiated, naming the methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar, TypeVar
+
+__all__ = ["Twins", "run_blocking"]
+
+T = TypeVar("T")
+
+
+def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from sync code, even inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    # This thread's loop is busy running the caller: use a loop of our own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class Twins:
+    """Base of interfaces whose I/O methods come in ``name`` / ``name_async`` pairs."""
+
+    _TWINS: ClassVar[tuple[str, ...]] = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        _check_twins(cls)
+        return super().__new__(cls)
+
+
+@functools.cache
+def _check_twins(cls: type) -> None:
+    for name in _all_twins(cls):
+        sync_owner = _owner(cls, name)
+        async_owner = _owner(cls, f"{name}_async")
+        if sync_owner is async_owner:
+            raise TypeError(
+                f"{cls.__qualname__} must override {name}() or {name}_async() "
+                f"(each defaults to the other)"
+            )
+
+
+def _all_twins(cls: type) -> set[str]:
+    return {name for klass in cls.__mro__ for name in vars(klass).get("_TWINS", ())}
+
+
+def _owner(cls: type, attribute: str) -> type | None:
+    for klass in cls.__mro__:
+        if attribute in vars(klass):
+            return klass
+    return None
