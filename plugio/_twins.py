@@ -9,7 +9,6 @@ recurse forever, so it is refused when instantiated, naming the methods.
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
@@ -17,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 __all__ = ["Twins", "run_blocking"]
 
 T = TypeVar("T")
+_CHECKED: set[type] = set()
 
 
 def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
@@ -40,8 +40,9 @@ class Twins:
         return super().__new__(cls)
 
 
-@functools.cache
 def _check_twins(cls: type) -> None:
+    if cls in _CHECKED:
+        return
     for name in _all_twins(cls):
         sync_owner = _owner(cls, name)
         async_owner = _owner(cls, f"{name}_async")
@@ -50,6 +51,7 @@ def _check_twins(cls: type) -> None:
                 f"{cls.__qualname__} must override {name}() or {name}_async() "
                 f"(each defaults to the other)"
             )
+    _CHECKED.add(cls)
 
 
 def _all_twins(cls: type) -> set[str]:

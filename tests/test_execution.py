@@ -21,7 +21,7 @@ def test_container_error_fields() -> None:
     assert container.code == "USER:ValueError"
     assert container.message == "bad"
     assert container.kind == ContainerError.RECOVERABLE
-    assert container.origin == ErrorKind.USER
+    assert int(container.origin) == int(ErrorKind.USER)
     assert container.timestamp.ToDatetime(tzinfo=timezone.utc) == WHEN
     assert container.worker == "worker-3"
 
