@@ -1,0 +1,98 @@
+"""Where a task attempt's files live: interfaces, implementations, sharding and ids.
+
+An engine hands each attempt an input prefix, an output prefix and a raw output
+prefix; the attempt reads ``inputs.pb`` under the first, leaves ``outputs.pb``,
+``error.pb`` and a deck under the second, and keeps its own data and its
+checkpoints under the third. Every name and layout here is Flyte's, so the
+references plugio computes are the ones Flyte's engine and SDK compute::
+
+    >>> paths = RemoteCheckpointPaths(store, "s3://b/meta/n0", "s3://b/raw/aa/x-n0-0")
+    >>> paths.get_error_path()
+    's3://b/meta/n0/error.pb'
+    >>> paths.get_checkpoint_prefix()
+    's3://b/raw/aa/x-n0-0/_flytecheckpoints'
+"""
+
+from plugio.paths._attempt import (
+    ID_MAX_LENGTH,
+    attempt_previous_checkpoint_prefix,
+    attempt_raw_output_prefix,
+    attempt_unique_id,
+)
+from plugio.paths._ids import (
+    HashBits,
+    UniqueIdOverflowError,
+    fixed_length_unique_id,
+    fixed_length_unique_id_for_parts,
+    fnv1a_32,
+)
+from plugio.paths._interfaces import (
+    CheckpointPaths,
+    InputFilePaths,
+    OutputFilePaths,
+    RawOutputPaths,
+)
+from plugio.paths._names import (
+    CHECKPOINTS_FOLDER,
+    DECK_FILE,
+    ERROR_FILE,
+    FUTURES_FILE,
+    INPUTS_FILE,
+    OUTPUTS_FILE,
+    SHARD_ALPHABET,
+)
+from plugio.paths._raw import (
+    DeterministicUniqueRawOutputPaths,
+    RawOutputPrefix,
+    ShardedDeterministicRawOutputPaths,
+    ShardedRawOutputPaths,
+    TaskIdRawOutputPaths,
+    random_raw_path,
+)
+from plugio.paths._remote import (
+    InputPaths,
+    ReadOnlyOutputPaths,
+    RemoteCheckpointPaths,
+    RemoteFileOutputPaths,
+    checkpoint_prefix,
+)
+from plugio.paths._sharding import PrecomputedShardSelector, ShardSelector, default_shard_selector
+
+# Plain sorted() order, which the export test checks (ruff's isort style puts
+# every CONSTANT first).
+__all__ = [  # noqa: RUF022
+    "CHECKPOINTS_FOLDER",
+    "CheckpointPaths",
+    "DECK_FILE",
+    "DeterministicUniqueRawOutputPaths",
+    "ERROR_FILE",
+    "FUTURES_FILE",
+    "HashBits",
+    "ID_MAX_LENGTH",
+    "INPUTS_FILE",
+    "InputFilePaths",
+    "InputPaths",
+    "OUTPUTS_FILE",
+    "OutputFilePaths",
+    "PrecomputedShardSelector",
+    "RawOutputPaths",
+    "RawOutputPrefix",
+    "ReadOnlyOutputPaths",
+    "RemoteCheckpointPaths",
+    "RemoteFileOutputPaths",
+    "SHARD_ALPHABET",
+    "ShardSelector",
+    "ShardedDeterministicRawOutputPaths",
+    "ShardedRawOutputPaths",
+    "TaskIdRawOutputPaths",
+    "UniqueIdOverflowError",
+    "attempt_previous_checkpoint_prefix",
+    "attempt_raw_output_prefix",
+    "attempt_unique_id",
+    "checkpoint_prefix",
+    "default_shard_selector",
+    "fixed_length_unique_id",
+    "fixed_length_unique_id_for_parts",
+    "fnv1a_32",
+    "random_raw_path",
+]
