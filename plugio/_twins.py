@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 __all__ = ["Twins", "run_blocking"]
 
 T = TypeVar("T")
+_Self = TypeVar("_Self", bound="Twins")
 _CHECKED: set[type] = set()
 
 
@@ -35,7 +36,7 @@ class Twins:
 
     _TWINS: ClassVar[tuple[str, ...]] = ()
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __new__(cls: type[_Self], *args: Any, **kwargs: Any) -> _Self:
         _check_twins(cls)
         return super().__new__(cls)
 
@@ -43,19 +44,22 @@ class Twins:
 def _check_twins(cls: type) -> None:
     if cls in _CHECKED:
         return
-    for name in _all_twins(cls):
-        sync_owner = _owner(cls, name)
-        async_owner = _owner(cls, f"{name}_async")
-        if sync_owner is async_owner:
-            raise TypeError(
-                f"{cls.__qualname__} must override {name}() or {name}_async() "
-                f"(each defaults to the other)"
-            )
+    missing = [
+        f"{name}() or {name}_async()"
+        for name in _all_twins(cls)
+        if _owner(cls, name) is _owner(cls, f"{name}_async")
+    ]
+    if missing:
+        raise TypeError(
+            f"{cls.__qualname__} must override {', '.join(missing)} "
+            f"(each side of a pair defaults to the other)"
+        )
     _CHECKED.add(cls)
 
 
-def _all_twins(cls: type) -> set[str]:
-    return {name for klass in cls.__mro__ for name in vars(klass).get("_TWINS", ())}
+def _all_twins(cls: type) -> list[str]:
+    names = (name for klass in reversed(cls.__mro__) for name in vars(klass).get("_TWINS", ()))
+    return list(dict.fromkeys(names))
 
 
 def _owner(cls: type, attribute: str) -> type | None:

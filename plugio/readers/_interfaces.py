@@ -1,0 +1,93 @@
+"""The reader interfaces: what a plugin's input and output readers must answer."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+
+from plugio._twins import Twins, run_blocking
+from plugio.core import LiteralMap
+from plugio.execution import ExecutionError
+from plugio.paths import InputFilePaths
+
+__all__ = ["InputReader", "OutputReader"]
+
+
+class InputReader(Twins, InputFilePaths, ABC):
+    """Gives a task attempt its inputs.
+
+    Override ``get`` or ``get_async`` (the other follows), plus the paths.
+    """
+
+    _TWINS = ("get",)
+
+    def get(self) -> LiteralMap:
+        """The inputs as a ``LiteralMap`` (empty when the task takes none).
+
+        Raises a plugio error for system problems (unreadable, too large,
+        undecodable); a missing inputs file stays recognisable as not-found.
+        """
+        return run_blocking(self.get_async())
+
+    async def get_async(self) -> LiteralMap:
+        """Async twin of :meth:`get`."""
+        return await asyncio.to_thread(self.get)
+
+
+class OutputReader(Twins, ABC):
+    """What an engine asks about a finished task attempt.
+
+    Override either side of each pair (``exists`` / ``exists_async`` ...) and
+    ``is_file``. ``read`` returns ``(outputs, error)``: at most one is set, an
+    ``ExecutionError`` being the task's own failure; system problems raise.
+    """
+
+    _TWINS = ("is_error", "read_error", "exists", "read", "deck_exists")
+
+    @abstractmethod
+    def is_file(self) -> bool:
+        """Whether the outputs are the output paths' files.
+
+        True lets the engine read them in place; False makes it write them there
+        with the remote-file writer first.
+        """
+
+    def is_error(self) -> bool:
+        """Whether the attempt reported an error."""
+        return run_blocking(self.is_error_async())
+
+    async def is_error_async(self) -> bool:
+        """Async twin of :meth:`is_error`."""
+        return await asyncio.to_thread(self.is_error)
+
+    def read_error(self) -> ExecutionError:
+        """The reported error."""
+        return run_blocking(self.read_error_async())
+
+    async def read_error_async(self) -> ExecutionError:
+        """Async twin of :meth:`read_error`."""
+        return await asyncio.to_thread(self.read_error)
+
+    def exists(self) -> bool:
+        """Whether outputs were produced."""
+        return run_blocking(self.exists_async())
+
+    async def exists_async(self) -> bool:
+        """Async twin of :meth:`exists`."""
+        return await asyncio.to_thread(self.exists)
+
+    def read(self) -> tuple[LiteralMap | None, ExecutionError | None]:
+        """The outputs, or the task's error."""
+        return run_blocking(self.read_async())
+
+    async def read_async(self) -> tuple[LiteralMap | None, ExecutionError | None]:
+        """Async twin of :meth:`read`."""
+        return await asyncio.to_thread(self.read)
+
+    def deck_exists(self) -> bool:
+        """Whether the attempt wrote a deck."""
+        return run_blocking(self.deck_exists_async())
+
+    async def deck_exists_async(self) -> bool:
+        """Async twin of :meth:`deck_exists`."""
+        return await asyncio.to_thread(self.deck_exists)
