@@ -6,9 +6,11 @@ so ``except FileNotFoundError`` keeps working around plugio code::
     PlugioError
     ├── InvalidReferenceError ............ ValueError
     ├── ConfigurationError ............... ValueError
+    │   └── UniqueIdOverflowError
     ├── MissingDependencyError ........... ImportError
     ├── PayloadError ..................... ValueError
     │   ├── PayloadTooLargeError
+    │   │   └── LiteralTooLargeError
     │   └── CorruptPayloadError
     └── StorageError ..................... OSError
         ├── NotFoundError ................ FileNotFoundError
@@ -31,6 +33,7 @@ __all__ = [
     "ConfigurationError",
     "CorruptPayloadError",
     "InvalidReferenceError",
+    "LiteralTooLargeError",
     "MissingDependencyError",
     "NotFoundError",
     "PayloadError",
@@ -39,6 +42,7 @@ __all__ = [
     "PlugioError",
     "StorageError",
     "TransientStorageError",
+    "UniqueIdOverflowError",
 ]
 
 
@@ -56,6 +60,26 @@ class InvalidReferenceError(PlugioError, ValueError):
 
 class ConfigurationError(PlugioError, ValueError):
     """Configuration is inconsistent or incomplete."""
+
+
+class UniqueIdOverflowError(ConfigurationError):
+    """Even the hashed id is longer than the limit asked for.
+
+    Flyte returns the hashed id together with an error here and its engine
+    fails the attempt; plugio raises, and the id is still at hand.
+
+    Attributes:
+        unique_id: The hashed id (``f`` + base32), longer than ``max_length``.
+        max_length: The limit that was asked for.
+    """
+
+    def __init__(self, unique_id: str, max_length: int) -> None:
+        super().__init__(
+            f"cannot make a unique id of at most {max_length} bytes: even the hashed id "
+            f"{unique_id!r} has {len(unique_id)}; raise the limit"
+        )
+        self.unique_id = unique_id
+        self.max_length = max_length
 
 
 class MissingDependencyError(PlugioError, ImportError):
@@ -91,6 +115,25 @@ class PayloadTooLargeError(PayloadError):
         super().__init__(f"{ref}: object is too large: {shown} bytes, limit is {limit} bytes", ref)
         self.size = size
         self.limit = limit
+
+
+class LiteralTooLargeError(PayloadTooLargeError):
+    """A literal is too large to be offloaded (``size >= limit``, as Flyte compares).
+
+    Attributes:
+        name: The variable whose literal it is.
+        size: Its serialized size in bytes.
+        limit: The policy's ``max_bytes``.
+        ref: Where it would have been written.
+    """
+
+    def __init__(self, name: str, size: int, limit: int, ref: str) -> None:
+        super().__init__(ref, size, limit)
+        self.name = name
+        self.args = (
+            f"the literal of {name!r} is {size} bytes serialized; literals of {limit} bytes "
+            f"or more cannot be offloaded (it would have gone to {ref})",
+        )
 
 
 class CorruptPayloadError(PayloadError):

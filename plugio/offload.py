@@ -33,7 +33,11 @@ from google.protobuf import json_format
 
 from plugio._twins import run_blocking
 from plugio.core import Literal, LiteralMap, LiteralOffloadedMetadata, LiteralType
-from plugio.errors import CorruptPayloadError, InvalidReferenceError, PayloadTooLargeError
+from plugio.errors import (
+    CorruptPayloadError,
+    InvalidReferenceError,
+    LiteralTooLargeError,
+)
 from plugio.references import join
 from plugio.storage import DataStore
 
@@ -52,25 +56,6 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
 MIB = 1024 * 1024
 """A mebibyte: Flyte's offloading sizes are whole MiB."""
 _MAX_DEPTH = 16  # offloaded literals inside offloaded literals; deeper is a cycle
-
-
-class LiteralTooLargeError(PayloadTooLargeError):
-    """A literal is too large to be offloaded (``size >= limit``, as Flyte compares).
-
-    Attributes:
-        name: The variable whose literal it is.
-        size: Its serialized size in bytes.
-        limit: The policy's ``max_bytes``.
-        ref: Where it would have been written.
-    """
-
-    def __init__(self, name: str, size: int, limit: int, ref: str) -> None:
-        super().__init__(ref, size, limit)
-        self.name = name
-        self.args = (
-            f"the literal of {name!r} is {size} bytes serialized; literals of {limit} bytes "
-            f"or more cannot be offloaded (it would have gone to {ref})",
-        )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import base64
 from collections.abc import Iterable
 from typing import Final, Literal, TypeAlias
 
-from plugio.errors import ConfigurationError
+from plugio.errors import ConfigurationError, UniqueIdOverflowError
 
 __all__ = [
     "HashBits",
@@ -39,26 +39,6 @@ _FNV: Final[dict[int, tuple[int, int]]] = {
     128: (0x6C62272E07BB014262B821756295C58D, 0x0000000001000000000000000000013B),
 }
 _BASE32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"abcdefghijklmnopqrstuvwxyz123456")
-
-
-class UniqueIdOverflowError(ConfigurationError):
-    """Even the hashed id is longer than the limit asked for.
-
-    Flyte returns the hashed id together with an error here and its engine
-    fails the attempt; plugio raises, and the id is still at hand.
-
-    Attributes:
-        unique_id: The hashed id (``f`` + base32), longer than ``max_length``.
-        max_length: The limit that was asked for.
-    """
-
-    def __init__(self, unique_id: str, max_length: int) -> None:
-        super().__init__(
-            f"cannot make a unique id of at most {max_length} bytes: even the hashed id "
-            f"{unique_id!r} has {len(unique_id)}; raise the limit"
-        )
-        self.unique_id = unique_id
-        self.max_length = max_length
 
 
 def fnv1a_32(data: bytes) -> int:
