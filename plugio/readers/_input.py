@@ -1,0 +1,187 @@
+"""Input readers: ``inputs.pb`` from storage, and a cache in front of any reader."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import Future
+from types import EllipsisType
+
+from plugio.core import LiteralMap
+from plugio.errors import PlugioError
+from plugio.paths import InputFilePaths
+from plugio.readers._interfaces import InputReader
+from plugio.readers._remote import payload_limit, read_failed, with_context
+from plugio.storage import DataStore
+
+__all__ = ["CachingInputReader", "RemoteFileInputReader"]
+
+
+class _RemoteFileInputReaderAsync(InputReader):
+    """The state and the async side of :class:`RemoteFileInputReader`.
+
+    The two sides of each pair live in different classes because the twin
+    check of the interfaces refuses a class that defines both.
+    """
+
+    def __init__(
+        self,
+        store: DataStore,
+        paths: InputFilePaths,
+        *,
+        max_payload_bytes: int | EllipsisType | None = ...,
+    ) -> None:
+        self._store = store
+        self._paths = paths
+        self._limit = payload_limit(store, max_payload_bytes)
+
+    def get_input_prefix_path(self) -> str:
+        """The input prefix, from the paths given."""
+        return self._paths.get_input_prefix_path()
+
+    def get_input_path(self) -> str:
+        """The ``inputs.pb`` reference, from the paths given."""
+        return self._paths.get_input_path()
+
+    async def get_async(self) -> LiteralMap:
+        """Async twin of :meth:`get`."""
+        path = self.get_input_path()
+        try:
+            return await self._store.read_protobuf_async(path, LiteralMap, limit=self._limit)
+        except PlugioError as exc:
+            raise with_context(exc, read_failed(path)) from exc
+
+
+class RemoteFileInputReader(_RemoteFileInputReaderAsync):
+    """Reads a task attempt's inputs from ``inputs.pb`` under the input prefix.
+
+    Args:
+        store: the data store holding the inputs.
+        paths: where the inputs are.
+        max_payload_bytes: the largest ``inputs.pb`` read; by default the
+            store's ``limits.max_payload_bytes``; ``None`` is unlimited.
+    """
+
+    def get(self) -> LiteralMap:
+        """The inputs; a zero-byte ``inputs.pb`` is the empty map.
+
+        Raises:
+            NotFoundError: no ``inputs.pb``.
+            PayloadTooLargeError: ``inputs.pb`` is larger than the limit.
+            CorruptPayloadError: its bytes are not a ``LiteralMap``.
+            StorageError: any other storage failure.
+
+        Each is the store's error class with the message prefixed by
+        ``failed to read data from dataDir [<path>]`` (Flyte's ``READ_FAILED``
+        text) and the store's error as the cause.
+        """
+        path = self.get_input_path()
+        try:
+            return self._store.read_protobuf(path, LiteralMap, limit=self._limit)
+        except PlugioError as exc:
+            raise with_context(exc, read_failed(path)) from exc
+
+
+class _CachingInputReaderAsync(InputReader):
+    """The state and the async side of :class:`CachingInputReader`.
+
+    The two sides of each pair live in different classes because the twin
+    check of the interfaces refuses a class that defines both.
+    """
+
+    def __init__(self, reader: InputReader) -> None:
+        self._reader = reader
+        self._lock = threading.Lock()
+        self._inputs: LiteralMap | None = None
+        self._pending: Future[LiteralMap | None] | None = None
+
+    def get_input_prefix_path(self) -> str:
+        """The wrapped reader's input prefix."""
+        return self._reader.get_input_prefix_path()
+
+    def get_input_path(self) -> str:
+        """The wrapped reader's inputs reference."""
+        return self._reader.get_input_path()
+
+    async def get_async(self) -> LiteralMap:
+        """Async twin of :meth:`get`."""
+        while True:
+            found, leading = self._join()
+            if isinstance(found, LiteralMap):
+                return found
+            if leading:
+                return await self._lead_async(found)
+            inputs = await asyncio.wrap_future(found)
+            if inputs is not None:
+                return inputs
+
+    def _join(self) -> tuple[LiteralMap | Future[LiteralMap | None], bool]:
+        """The kept inputs, or the read in flight and whether this caller makes it."""
+        with self._lock:
+            if self._inputs is not None:
+                return self._inputs, False
+            if self._pending is not None:
+                return self._pending, False
+            pending: Future[LiteralMap | None] = Future()
+            # A running future cannot be cancelled by a waiter that gives up.
+            pending.set_running_or_notify_cancel()
+            self._pending = pending
+            return pending, True
+
+    async def _lead_async(self, pending: Future[LiteralMap | None]) -> LiteralMap:
+        try:
+            inputs = await self._reader.get_async()
+        except BaseException as exc:
+            self._settle(pending, exc)
+            raise
+        self._settle(pending, inputs)
+        return inputs
+
+    def _settle(
+        self, pending: Future[LiteralMap | None], outcome: LiteralMap | BaseException
+    ) -> None:
+        with self._lock:
+            self._pending = None
+            if isinstance(outcome, LiteralMap):
+                self._inputs = outcome
+        if isinstance(outcome, LiteralMap):
+            pending.set_result(outcome)
+        elif isinstance(outcome, Exception):
+            pending.set_exception(outcome)
+        else:
+            # The reading caller was cancelled or interrupted: waiters read again.
+            pending.set_result(None)
+
+
+class CachingInputReader(_CachingInputReaderAsync):
+    """Keeps the first inputs another reader returns; failures are never kept.
+
+    Concurrent first calls, from threads or coroutines on any event loop, share
+    one read: the first caller reads, the others wait for it. If that read
+    fails, the callers waiting on it get its exception and the next call reads
+    again. Later calls return the same ``LiteralMap`` object without I/O.
+
+    Args:
+        reader: the reader to ask once.
+    """
+
+    def get(self) -> LiteralMap:
+        """The inputs: kept, or read once by the wrapped reader."""
+        while True:
+            found, leading = self._join()
+            if isinstance(found, LiteralMap):
+                return found
+            if leading:
+                return self._lead(found)
+            inputs = found.result()
+            if inputs is not None:
+                return inputs
+
+    def _lead(self, pending: Future[LiteralMap | None]) -> LiteralMap:
+        try:
+            inputs = self._reader.get()
+        except BaseException as exc:
+            self._settle(pending, exc)
+            raise
+        self._settle(pending, inputs)
+        return inputs

@@ -1,0 +1,261 @@
+"""Reading an attempt's files remotely: size limits, error context, error strategies.
+
+Where an attempt's error comes from is a strategy: the single ``error.pb``
+(the default), or the earliest of many ``error*.pb`` files written by the
+workers of a distributed task (Flyte's "earliest" error aggregation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from types import EllipsisType
+from typing import TypeVar
+
+from plugio.core import ErrorDocument
+from plugio.errors import NotFoundError, PayloadTooLargeError, PlugioError
+from plugio.execution import ErrorKind, ExecutionError
+from plugio.storage import DataStore, ObjectInfo
+
+__all__ = [
+    "NO_ERROR_FOUND",
+    "EarliestErrorStrategy",
+    "ErrorStrategy",
+    "SingleErrorStrategy",
+    "error_from_document",
+    "exists_within",
+    "payload_limit",
+    "read_failed",
+    "with_context",
+]
+
+E = TypeVar("E", bound=PlugioError)
+
+
+def payload_limit(store: DataStore, max_payload_bytes: int | EllipsisType | None) -> int | None:
+    """The size limit a reader applies: the store's default for ``...``, ``None`` for none."""
+    if max_payload_bytes is ...:
+        return store.config.limits.max_payload_bytes
+    if max_payload_bytes is not None and max_payload_bytes < 0:
+        raise ValueError(f"max_payload_bytes must be at least 0, not {max_payload_bytes}")
+    return max_payload_bytes
+
+
+def with_context(error: E, context: str) -> E:
+    """A copy of ``error`` (same class and attributes) whose message starts with ``context``.
+
+    Callers still catch the store's typed error (``NotFoundError``,
+    ``PayloadTooLargeError`` ...) while the text says what was being read, in
+    the words Flyte's engine uses. Raise it ``from error`` to keep the cause.
+    """
+    message = f"{context}: {error}"
+    # Not the constructor: the error classes take different arguments.
+    copy = type(error).__new__(type(error), message)
+    copy.__dict__.update(vars(error))
+    copy.args = (message,)
+    return copy
+
+
+def read_failed(path: str) -> str:
+    """Flyte's words for a failed read of inputs or outputs at ``path``."""
+    return f"failed to read data from dataDir [{path}]"
+
+
+#: What the earliest strategy reports when no error file is found; the engine
+#: reports an error without code or message as ``Unknown``.
+NO_ERROR_FOUND = ExecutionError(code="")
+
+
+class ErrorStrategy(ABC):
+    """Where a remote-file output reader looks for the attempt's error.
+
+    Each method gets the store, the attempt's error path (``.../error.pb``) and
+    the size limit (``None`` for none) from the reader; a file larger than the
+    limit raises ``PayloadTooLargeError``.
+    """
+
+    @abstractmethod
+    def is_error(self, store: DataStore, error_path: str, limit: int | None) -> bool:
+        """Whether an error file is there."""
+
+    @abstractmethod
+    async def is_error_async(self, store: DataStore, error_path: str, limit: int | None) -> bool:
+        """Async twin of :meth:`is_error`."""
+
+    @abstractmethod
+    def read_error(self, store: DataStore, error_path: str, limit: int | None) -> ExecutionError:
+        """The attempt's error, as the engine should report it."""
+
+    @abstractmethod
+    async def read_error_async(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError:
+        """Async twin of :meth:`read_error`."""
+
+
+class SingleErrorStrategy(ErrorStrategy):
+    """One ``error.pb`` at the error path (Flyte's default strategy).
+
+    ``read_error`` turns a missing file into ``ErrorFileNotFound`` and a
+    document without an error into ``ErrorFileBadFormat`` (both SYSTEM and
+    recoverable); other read failures raise, keeping the cause.
+    """
+
+    def is_error(self, store: DataStore, error_path: str, limit: int | None) -> bool:
+        """HEAD of the error file: False when missing."""
+        return exists_within(store.head(error_path), limit)
+
+    async def is_error_async(self, store: DataStore, error_path: str, limit: int | None) -> bool:
+        """Async twin of :meth:`is_error`."""
+        return exists_within(await store.head_async(error_path), limit)
+
+    def read_error(self, store: DataStore, error_path: str, limit: int | None) -> ExecutionError:
+        """The error document at the error path, as an ``ExecutionError``."""
+        try:
+            document = store.read_protobuf(error_path, ErrorDocument, limit=limit)
+        except NotFoundError as exc:
+            return _error_file_not_found(exc)
+        except PlugioError as exc:
+            raise with_context(exc, f"failed to read error data from task @[{error_path}]") from exc
+        return error_from_document(document, error_path)
+
+    async def read_error_async(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError:
+        """Async twin of :meth:`read_error`."""
+        try:
+            document = await store.read_protobuf_async(error_path, ErrorDocument, limit=limit)
+        except NotFoundError as exc:
+            return _error_file_not_found(exc)
+        except PlugioError as exc:
+            raise with_context(exc, f"failed to read error data from task @[{error_path}]") from exc
+        return error_from_document(document, error_path)
+
+
+class EarliestErrorStrategy(ErrorStrategy):
+    """The earliest of the error files the workers of a distributed task wrote.
+
+    Candidates are the objects under the raw key prefix ``<dir>/error`` (for an
+    error path ``<dir>/error.pb``) whose keys end in ``.pb``: ``error.pb`` and
+    ``error-<id>.pb`` alike, found with one listing. ``read_error`` returns the
+    one with the earliest timestamp (a missing timestamp counts as the epoch;
+    ties keep the first listed), or an error with no code and no message when
+    there is none, which the engine reports as ``Unknown``. Every candidate is
+    held to the size limit; any read failure raises, keeping the cause.
+
+    Args:
+        concurrency: how many candidate files are read at once.
+    """
+
+    def __init__(self, concurrency: int = 8) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        self.concurrency = concurrency
+
+    def is_error(self, store: DataStore, error_path: str, limit: int | None) -> bool:
+        """Whether any candidate is listed."""
+        prefix, extension = _candidate_prefix(error_path)
+        found = [info for page in store.list(prefix) for info in page]
+        return _any_within(_candidates(found, extension), limit)
+
+    async def is_error_async(self, store: DataStore, error_path: str, limit: int | None) -> bool:
+        """Async twin of :meth:`is_error`."""
+        prefix, extension = _candidate_prefix(error_path)
+        found = [info async for page in store.list_async(prefix) for info in page]
+        return _any_within(_candidates(found, extension), limit)
+
+    def read_error(self, store: DataStore, error_path: str, limit: int | None) -> ExecutionError:
+        """The earliest candidate's error; the candidates are read in a bounded thread pool."""
+        prefix, extension = _candidate_prefix(error_path)
+        found = [info for page in store.list(prefix) for info in page]
+        refs = [info.ref for info in _candidates(found, extension)]
+
+        def read(ref: str) -> ErrorDocument:
+            try:
+                return store.read_protobuf(ref, ErrorDocument, limit=limit)
+            except PlugioError as exc:
+                raise with_context(exc, f"failed to read error file @[{ref}]") from exc
+
+        if len(refs) <= 1:
+            return _earliest(refs, [read(ref) for ref in refs])
+        with ThreadPoolExecutor(min(self.concurrency, len(refs))) as pool:
+            return _earliest(refs, list(pool.map(read, refs)))
+
+    async def read_error_async(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError:
+        """Async twin of :meth:`read_error`; the candidates are read concurrently."""
+        prefix, extension = _candidate_prefix(error_path)
+        found = [info async for page in store.list_async(prefix) for info in page]
+        refs = [info.ref for info in _candidates(found, extension)]
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def read(ref: str) -> ErrorDocument:
+            async with slots:
+                try:
+                    return await store.read_protobuf_async(ref, ErrorDocument, limit=limit)
+                except PlugioError as exc:
+                    raise with_context(exc, f"failed to read error file @[{ref}]") from exc
+
+        return _earliest(refs, list(await asyncio.gather(*(read(ref) for ref in refs))))
+
+
+def exists_within(info: ObjectInfo, limit: int | None) -> bool:
+    """Whether the object exists; one larger than ``limit`` raises ``PayloadTooLargeError``."""
+    if info.exists and limit is not None and info.size is not None and info.size > limit:
+        raise PayloadTooLargeError(info.ref, info.size, limit)
+    return info.exists
+
+
+def error_from_document(document: ErrorDocument, path: str) -> ExecutionError:
+    """The ``ExecutionError`` an error document stands for (``ErrorFileBadFormat`` if empty)."""
+    if not document.HasField("error"):
+        return ExecutionError(
+            code="ErrorFileBadFormat",
+            message=f"error not formatted correctly, nil error @path [{path}]",
+            kind=ErrorKind.SYSTEM,
+            is_recoverable=True,
+            error_uri=path,
+        )
+    return ExecutionError.from_container_error(document.error, error_uri=path)
+
+
+def _error_file_not_found(exc: NotFoundError) -> ExecutionError:
+    return ExecutionError(
+        code="ErrorFileNotFound", message=str(exc), kind=ErrorKind.SYSTEM, is_recoverable=True
+    )
+
+
+def _candidate_prefix(error_path: str) -> tuple[str, str]:
+    """``(<dir>/error, .pb)`` for ``<dir>/error.pb``: the listing prefix and the key suffix."""
+    directory, _, name = error_path.rpartition("/")
+    if name.count(".") != 1:
+        raise ValueError(f"an error file name needs exactly one dot, not {name!r}")
+    stem, _, extension = name.partition(".")
+    return f"{directory}/{stem}", f".{extension}"
+
+
+def _candidates(found: list[ObjectInfo], extension: str) -> list[ObjectInfo]:
+    """The listed objects whose key ends in ``extension``, in listing order."""
+    return [info for info in found if info.ref.endswith(extension)]
+
+
+def _any_within(candidates: list[ObjectInfo], limit: int | None) -> bool:
+    """Whether there is a candidate; the first one over ``limit`` (listed size) raises."""
+    for info in candidates:
+        exists_within(info, limit)
+    return bool(candidates)
+
+
+def _earliest(refs: list[str], documents: list[ErrorDocument]) -> ExecutionError:
+    """The error of the earliest document; ``min`` keeps the first of equals."""
+    if not refs:
+        return NO_ERROR_FOUND
+    ref, document = min(zip(refs, documents, strict=True), key=lambda pair: _timestamp(pair[1]))
+    return error_from_document(document, ref)
+
+
+def _timestamp(document: ErrorDocument) -> tuple[int, int]:
+    stamp = document.error.timestamp  # unset: 0, 0, the epoch
+    return stamp.seconds, stamp.nanos

@@ -1,0 +1,108 @@
+"""The remote-file output writer: commits outputs or an error under the output prefix."""
+
+from __future__ import annotations
+
+from google.protobuf.message import Message
+
+from plugio.core import LiteralMap
+from plugio.errors import PayloadError
+from plugio.execution import ExecutionError
+from plugio.paths import OutputFilePaths
+from plugio.readers import OutputReader
+from plugio.storage import DataStore
+from plugio.writers._interfaces import OutputWriter
+
+__all__ = ["DelegatedOutputPaths", "RemoteFileOutputWriter"]
+
+
+class DelegatedOutputPaths(OutputFilePaths):
+    """Output paths answered by another paths object."""
+
+    def __init__(self, paths: OutputFilePaths) -> None:
+        self._paths = paths
+
+    @property
+    def paths(self) -> OutputFilePaths:
+        """The paths every path method answers from."""
+        return self._paths
+
+    def get_output_prefix_path(self) -> str:
+        """The output prefix."""
+        return self._paths.get_output_prefix_path()
+
+    def get_output_path(self) -> str:
+        """Where the outputs ``LiteralMap`` goes."""
+        return self._paths.get_output_path()
+
+    def get_deck_path(self) -> str:
+        """Where the HTML deck goes."""
+        return self._paths.get_deck_path()
+
+    def get_error_path(self) -> str:
+        """Where the ``ErrorDocument`` goes."""
+        return self._paths.get_error_path()
+
+    def get_raw_output_prefix(self) -> str:
+        """The raw output prefix."""
+        return self._paths.get_raw_output_prefix()
+
+    def get_checkpoint_prefix(self) -> str:
+        """This attempt's checkpoint prefix."""
+        return self._paths.get_checkpoint_prefix()
+
+    def get_previous_checkpoints_prefix(self) -> str:
+        """The previous attempt's checkpoint prefix (``""`` when none)."""
+        return self._paths.get_previous_checkpoints_prefix()
+
+
+class _RemoteFileOutputWriterAsync(OutputWriter, DelegatedOutputPaths):
+    """The state and the async side of :class:`RemoteFileOutputWriter`.
+
+    The two sides of each pair live in different classes because the twin
+    check of the interfaces refuses a class that defines both.
+    """
+
+    def __init__(self, store: DataStore, paths: OutputFilePaths) -> None:
+        DelegatedOutputPaths.__init__(self, paths)
+        self._store = store
+
+    async def put_async(self, reader: OutputReader) -> None:
+        """Async twin of :meth:`put`."""
+        await self._store.write_protobuf_async(*self._document(*await reader.read_async()))
+
+    def _document(
+        self, outputs: LiteralMap | None, error: ExecutionError | None
+    ) -> tuple[str, Message]:
+        """The reference and message to store for what a reader returned."""
+        if error is not None:
+            return self.get_error_path(), error.to_error_document()
+        if outputs is not None:
+            return self.get_output_path(), outputs
+        prefix = self.get_output_prefix_path()
+        raise PayloadError(f"{prefix}: no data found to write: no outputs and no error", prefix)
+
+
+class RemoteFileOutputWriter(_RemoteFileOutputWriterAsync):
+    """Stores what an output reader holds as the files an engine reads.
+
+    An error wins over outputs: it becomes ``error.pb``, an ``ErrorDocument``
+    whose ``ContainerError`` keeps code, message, recoverability (``kind``),
+    origin, timestamp and worker, so reading it back gives an equal
+    ``ExecutionError``. Otherwise the outputs (even an empty map) become
+    ``outputs.pb``. Each file is committed atomically: a reader sees all of it
+    or none of it.
+
+    Args:
+        store: the data store to write to.
+        paths: where the files go; every path method answers from it.
+    """
+
+    def put(self, reader: OutputReader) -> None:
+        """Store ``reader.read()``: its error if it has one, else its outputs.
+
+        Raises:
+            PayloadError: the reader holds neither outputs nor an error
+                ("no data found to write"), naming the output prefix.
+            StorageError: the write failed; nothing was committed.
+        """
+        self._store.write_protobuf(*self._document(*reader.read()))
