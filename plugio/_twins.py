@@ -47,7 +47,7 @@ def _check_twins(cls: type) -> None:
     missing = [
         f"{name}() or {name}_async()"
         for name in _all_twins(cls)
-        if _owner(cls, name) is _owner(cls, f"{name}_async")
+        if _defaults_only(cls, name)
     ]
     if missing:
         raise TypeError(
@@ -60,6 +60,12 @@ def _check_twins(cls: type) -> None:
 def _all_twins(cls: type) -> list[str]:
     names = (name for klass in reversed(cls.__mro__) for name in vars(klass).get("_TWINS", ()))
     return list(dict.fromkeys(names))
+
+
+def _defaults_only(cls: type, name: str) -> bool:
+    """Both sides of the pair are still the interface's defaults."""
+    owner = _owner(cls, name)
+    return owner is _owner(cls, f"{name}_async") and name in vars(owner).get("_TWINS", ())
 
 
 def _owner(cls: type, attribute: str) -> type | None:

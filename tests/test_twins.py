@@ -74,3 +74,14 @@ def test_overriding_neither_side_is_refused_by_name() -> None:
 
     with pytest.raises(TypeError, match=r"is_error\(\) or is_error_async\(\)"):
         Broken()
+
+
+def test_overriding_both_sides_is_fine() -> None:
+    class Both(AsyncOnlyOutput):
+        def is_error(self) -> bool:
+            return False
+
+        async def is_error_async(self) -> bool:
+            return False
+
+    assert not Both().is_error()
