@@ -8,20 +8,22 @@ from concurrent.futures import Future
 from types import EllipsisType
 
 from plugio.core import LiteralMap
-from plugio.errors import PlugioError
 from plugio.paths import InputFilePaths
 from plugio.readers._interfaces import InputReader
-from plugio.readers._remote import payload_limit, read_failed, with_context
+from plugio.readers._remote import context_on_error, payload_limit, read_failed
 from plugio.storage import DataStore
 
 __all__ = ["CachingInputReader", "RemoteFileInputReader"]
 
 
-class _RemoteFileInputReaderAsync(InputReader):
-    """The state and the async side of :class:`RemoteFileInputReader`.
+class RemoteFileInputReader(InputReader):
+    """Reads a task attempt's inputs from ``inputs.pb`` under the input prefix.
 
-    The two sides of each pair live in different classes because the twin
-    check of the interfaces refuses a class that defines both.
+    Args:
+        store: the data store holding the inputs.
+        paths: where the inputs are.
+        max_payload_bytes: the largest ``inputs.pb`` read; by default the
+            store's ``limits.max_payload_bytes``; ``None`` is unlimited.
     """
 
     def __init__(
@@ -43,25 +45,6 @@ class _RemoteFileInputReaderAsync(InputReader):
         """The ``inputs.pb`` reference, from the paths given."""
         return self._paths.get_input_path()
 
-    async def get_async(self) -> LiteralMap:
-        """Async twin of :meth:`get`."""
-        path = self.get_input_path()
-        try:
-            return await self._store.read_protobuf_async(path, LiteralMap, limit=self._limit)
-        except PlugioError as exc:
-            raise with_context(exc, read_failed(path)) from exc
-
-
-class RemoteFileInputReader(_RemoteFileInputReaderAsync):
-    """Reads a task attempt's inputs from ``inputs.pb`` under the input prefix.
-
-    Args:
-        store: the data store holding the inputs.
-        paths: where the inputs are.
-        max_payload_bytes: the largest ``inputs.pb`` read; by default the
-            store's ``limits.max_payload_bytes``; ``None`` is unlimited.
-    """
-
     def get(self) -> LiteralMap:
         """The inputs; a zero-byte ``inputs.pb`` is the empty map.
 
@@ -76,17 +59,26 @@ class RemoteFileInputReader(_RemoteFileInputReaderAsync):
         text) and the store's error as the cause.
         """
         path = self.get_input_path()
-        try:
+        with context_on_error(read_failed(path)):
             return self._store.read_protobuf(path, LiteralMap, limit=self._limit)
-        except PlugioError as exc:
-            raise with_context(exc, read_failed(path)) from exc
+
+    async def get_async(self) -> LiteralMap:
+        """Async twin of :meth:`get`: the same inputs, the same errors."""
+        path = self.get_input_path()
+        with context_on_error(read_failed(path)):
+            return await self._store.read_protobuf_async(path, LiteralMap, limit=self._limit)
 
 
-class _CachingInputReaderAsync(InputReader):
-    """The state and the async side of :class:`CachingInputReader`.
+class CachingInputReader(InputReader):
+    """Keeps the first inputs another reader returns; failures are never kept.
 
-    The two sides of each pair live in different classes because the twin
-    check of the interfaces refuses a class that defines both.
+    Concurrent first calls, from threads or coroutines on any event loop, share
+    one read: the first caller reads, the others wait for it. If that read
+    fails, the callers waiting on it get its exception and the next call reads
+    again. Later calls return the same ``LiteralMap`` object without I/O.
+
+    Args:
+        reader: the reader to ask once.
     """
 
     def __init__(self, reader: InputReader) -> None:
@@ -103,8 +95,27 @@ class _CachingInputReaderAsync(InputReader):
         """The wrapped reader's inputs reference."""
         return self._reader.get_input_path()
 
+    def get(self) -> LiteralMap:
+        """The inputs: kept, or read once by the wrapped reader's ``get``.
+
+        A failed read raises its exception in the caller that made it and in
+        every caller waiting on it; nothing is kept.
+        """
+        while True:
+            found, leading = self._join()
+            if isinstance(found, LiteralMap):
+                return found
+            if leading:
+                return self._lead(found)
+            inputs = found.result()
+            if inputs is not None:
+                return inputs
+
     async def get_async(self) -> LiteralMap:
-        """Async twin of :meth:`get`."""
+        """Async twin of :meth:`get`; a read it makes uses the wrapped ``get_async``.
+
+        Waiting for a read made elsewhere does not block the event loop.
+        """
         while True:
             found, leading = self._join()
             if isinstance(found, LiteralMap):
@@ -128,7 +139,18 @@ class _CachingInputReaderAsync(InputReader):
             self._pending = pending
             return pending, True
 
+    def _lead(self, pending: Future[LiteralMap | None]) -> LiteralMap:
+        """Read with the wrapped reader and settle ``pending`` with the outcome."""
+        try:
+            inputs = self._reader.get()
+        except BaseException as exc:
+            self._settle(pending, exc)
+            raise
+        self._settle(pending, inputs)
+        return inputs
+
     async def _lead_async(self, pending: Future[LiteralMap | None]) -> LiteralMap:
+        """Async twin of :meth:`_lead`."""
         try:
             inputs = await self._reader.get_async()
         except BaseException as exc:
@@ -140,6 +162,7 @@ class _CachingInputReaderAsync(InputReader):
     def _settle(
         self, pending: Future[LiteralMap | None], outcome: LiteralMap | BaseException
     ) -> None:
+        """Keep inputs read, end the read in flight and wake its waiters."""
         with self._lock:
             self._pending = None
             if isinstance(outcome, LiteralMap):
@@ -151,37 +174,3 @@ class _CachingInputReaderAsync(InputReader):
         else:
             # The reading caller was cancelled or interrupted: waiters read again.
             pending.set_result(None)
-
-
-class CachingInputReader(_CachingInputReaderAsync):
-    """Keeps the first inputs another reader returns; failures are never kept.
-
-    Concurrent first calls, from threads or coroutines on any event loop, share
-    one read: the first caller reads, the others wait for it. If that read
-    fails, the callers waiting on it get its exception and the next call reads
-    again. Later calls return the same ``LiteralMap`` object without I/O.
-
-    Args:
-        reader: the reader to ask once.
-    """
-
-    def get(self) -> LiteralMap:
-        """The inputs: kept, or read once by the wrapped reader."""
-        while True:
-            found, leading = self._join()
-            if isinstance(found, LiteralMap):
-                return found
-            if leading:
-                return self._lead(found)
-            inputs = found.result()
-            if inputs is not None:
-                return inputs
-
-    def _lead(self, pending: Future[LiteralMap | None]) -> LiteralMap:
-        try:
-            inputs = self._reader.get()
-        except BaseException as exc:
-            self._settle(pending, exc)
-            raise
-        self._settle(pending, inputs)
-        return inputs

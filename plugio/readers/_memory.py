@@ -9,11 +9,17 @@ from plugio.readers._interfaces import OutputReader
 __all__ = ["InMemoryOutputReader"]
 
 
-class _InMemoryOutputReaderAsync(OutputReader):
-    """The state and the async side of :class:`InMemoryOutputReader`.
+class InMemoryOutputReader(OutputReader):
+    """Answers from what it was given; nothing is read from storage.
 
-    The two sides of each pair live in different classes because the twin
-    check of the interfaces refuses a class that defines both.
+    ``is_file()`` is False, so an engine stores the content with the
+    remote-file writer before it reports success. Each async method answers
+    at once with its sync twin's answer.
+
+    Args:
+        literals: the outputs, if any (an empty map counts as outputs).
+        error: the attempt's error, if any.
+        deck_path: where the attempt's deck was written, if it wrote one.
     """
 
     def __init__(
@@ -35,42 +41,13 @@ class _InMemoryOutputReaderAsync(OutputReader):
         """Always False: the content is in memory."""
         return False
 
-    async def is_error_async(self) -> bool:
-        """Async twin of :meth:`is_error`."""
-        return self.is_error()
-
-    async def read_error_async(self) -> ExecutionError:
-        """Async twin of :meth:`read_error`."""
-        return self.read_error()
-
-    async def exists_async(self) -> bool:
-        """Async twin of :meth:`exists`."""
-        return self.exists()
-
-    async def read_async(self) -> tuple[LiteralMap | None, ExecutionError | None]:
-        """Async twin of :meth:`read`."""
-        return self.read()
-
-    async def deck_exists_async(self) -> bool:
-        """Async twin of :meth:`deck_exists`."""
-        return self.deck_exists()
-
-
-class InMemoryOutputReader(_InMemoryOutputReaderAsync):
-    """Answers from what it was given; nothing is read from storage.
-
-    ``is_file()`` is False, so an engine stores the content with the
-    remote-file writer before it reports success.
-
-    Args:
-        literals: the outputs, if any (an empty map counts as outputs).
-        error: the attempt's error, if any.
-        deck_path: where the attempt's deck was written, if it wrote one.
-    """
-
     def is_error(self) -> bool:
         """Whether an error was given."""
         return self._error is not None
+
+    async def is_error_async(self) -> bool:
+        """Async twin of :meth:`is_error`."""
+        return self.is_error()
 
     def read_error(self) -> ExecutionError:
         """The error given.
@@ -84,14 +61,30 @@ class InMemoryOutputReader(_InMemoryOutputReaderAsync):
             raise ValueError("no execution error was given to this in-memory output reader")
         return self._error
 
+    async def read_error_async(self) -> ExecutionError:
+        """Async twin of :meth:`read_error`."""
+        return self.read_error()
+
     def exists(self) -> bool:
         """Whether outputs were given (an error alone is not outputs)."""
         return self._literals is not None
+
+    async def exists_async(self) -> bool:
+        """Async twin of :meth:`exists`."""
+        return self.exists()
 
     def read(self) -> tuple[LiteralMap | None, ExecutionError | None]:
         """``(literals, error)`` exactly as given; either or both may be ``None``."""
         return self._literals, self._error
 
+    async def read_async(self) -> tuple[LiteralMap | None, ExecutionError | None]:
+        """Async twin of :meth:`read`."""
+        return self.read()
+
     def deck_exists(self) -> bool:
         """Whether a deck path was given."""
         return self._deck_path is not None
+
+    async def deck_exists_async(self) -> bool:
+        """Async twin of :meth:`deck_exists`."""
+        return self.deck_exists()

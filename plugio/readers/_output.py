@@ -5,28 +5,37 @@ from __future__ import annotations
 from types import EllipsisType
 
 from plugio.core import LiteralMap
-from plugio.errors import PlugioError
 from plugio.execution import ExecutionError
 from plugio.paths import OutputFilePaths
 from plugio.readers._interfaces import OutputReader
 from plugio.readers._remote import (
     ErrorStrategy,
     SingleErrorStrategy,
+    context_on_error,
     exists_within,
     payload_limit,
     read_failed,
-    with_context,
 )
 from plugio.storage import DataStore
 
 __all__ = ["RemoteFileOutputReader"]
 
 
-class _RemoteFileOutputReaderAsync(OutputReader):
-    """The state and the async side of :class:`RemoteFileOutputReader`.
+class RemoteFileOutputReader(OutputReader):
+    """Reads a finished attempt's files under its output prefix.
 
-    The two sides of each pair live in different classes because the twin
-    check of the interfaces refuses a class that defines both.
+    Files larger than ``max_payload_bytes`` are refused (``size > limit``;
+    equal is allowed), whether asked about with a HEAD or read. Each async
+    method answers as its sync twin does, with the store's async I/O.
+
+    Args:
+        store: the data store holding the files.
+        paths: where the files are.
+        max_payload_bytes: the largest ``outputs.pb`` or error file accepted;
+            by default the store's ``limits.max_payload_bytes``; ``None`` is
+            unlimited. Each reader keeps its own.
+        error_strategy: where the error comes from; by default the single
+            ``error.pb`` (:class:`SingleErrorStrategy`).
     """
 
     def __init__(
@@ -56,54 +65,6 @@ class _RemoteFileOutputReaderAsync(OutputReader):
         """Always True: the outputs are the output paths' files."""
         return True
 
-    async def is_error_async(self) -> bool:
-        """Async twin of :meth:`is_error`."""
-        return await self._errors.is_error_async(
-            self._store, self._paths.get_error_path(), self._limit
-        )
-
-    async def read_error_async(self) -> ExecutionError:
-        """Async twin of :meth:`read_error`."""
-        return await self._errors.read_error_async(
-            self._store, self._paths.get_error_path(), self._limit
-        )
-
-    async def exists_async(self) -> bool:
-        """Async twin of :meth:`exists`."""
-        return exists_within(
-            await self._store.head_async(self._paths.get_output_path()), self._limit
-        )
-
-    async def read_async(self) -> tuple[LiteralMap | None, ExecutionError | None]:
-        """Async twin of :meth:`read`."""
-        path = self._paths.get_output_path()
-        try:
-            outputs = await self._store.read_protobuf_async(path, LiteralMap, limit=self._limit)
-        except PlugioError as exc:
-            raise with_context(exc, read_failed(path)) from exc
-        return _outputs_or_error(outputs, path)
-
-    async def deck_exists_async(self) -> bool:
-        """Async twin of :meth:`deck_exists`."""
-        return (await self._store.head_async(self._paths.get_deck_path())).exists
-
-
-class RemoteFileOutputReader(_RemoteFileOutputReaderAsync):
-    """Reads a finished attempt's files under its output prefix.
-
-    Files larger than ``max_payload_bytes`` are refused (``size > limit``;
-    equal is allowed), whether asked about with a HEAD or read.
-
-    Args:
-        store: the data store holding the files.
-        paths: where the files are.
-        max_payload_bytes: the largest ``outputs.pb`` or error file accepted;
-            by default the store's ``limits.max_payload_bytes``; ``None`` is
-            unlimited. Each reader keeps its own.
-        error_strategy: where the error comes from; by default the single
-            ``error.pb`` (:class:`SingleErrorStrategy`).
-    """
-
     def is_error(self) -> bool:
         """Whether the attempt left an error file (per the error strategy).
 
@@ -112,9 +73,21 @@ class RemoteFileOutputReader(_RemoteFileOutputReaderAsync):
         """
         return self._errors.is_error(self._store, self._paths.get_error_path(), self._limit)
 
+    async def is_error_async(self) -> bool:
+        """Async twin of :meth:`is_error`."""
+        return await self._errors.is_error_async(
+            self._store, self._paths.get_error_path(), self._limit
+        )
+
     def read_error(self) -> ExecutionError:
         """The attempt's error (see the strategy for missing and empty files)."""
         return self._errors.read_error(self._store, self._paths.get_error_path(), self._limit)
+
+    async def read_error_async(self) -> ExecutionError:
+        """Async twin of :meth:`read_error`."""
+        return await self._errors.read_error_async(
+            self._store, self._paths.get_error_path(), self._limit
+        )
 
     def exists(self) -> bool:
         """HEAD of ``outputs.pb``: False when missing.
@@ -123,6 +96,11 @@ class RemoteFileOutputReader(_RemoteFileOutputReaderAsync):
             PayloadTooLargeError: naming the path, the size and the limit.
         """
         return exists_within(self._store.head(self._paths.get_output_path()), self._limit)
+
+    async def exists_async(self) -> bool:
+        """Async twin of :meth:`exists`."""
+        info = await self._store.head_async(self._paths.get_output_path())
+        return exists_within(info, self._limit)
 
     def read(self) -> tuple[LiteralMap | None, ExecutionError | None]:
         """``(outputs, None)``, or ``(None, No outputs produced)`` for a map without entries.
@@ -136,20 +114,30 @@ class RemoteFileOutputReader(_RemoteFileOutputReaderAsync):
                 ``failed to read data from dataDir [<path>]``, chained to it.
         """
         path = self._paths.get_output_path()
-        try:
+        with context_on_error(read_failed(path)):
             outputs = self._store.read_protobuf(path, LiteralMap, limit=self._limit)
-        except PlugioError as exc:
-            raise with_context(exc, read_failed(path)) from exc
+        return _outputs_or_error(outputs, path)
+
+    async def read_async(self) -> tuple[LiteralMap | None, ExecutionError | None]:
+        """Async twin of :meth:`read`."""
+        path = self._paths.get_output_path()
+        with context_on_error(read_failed(path)):
+            outputs = await self._store.read_protobuf_async(path, LiteralMap, limit=self._limit)
         return _outputs_or_error(outputs, path)
 
     def deck_exists(self) -> bool:
         """HEAD of the deck path."""
         return self._store.head(self._paths.get_deck_path()).exists
 
+    async def deck_exists_async(self) -> bool:
+        """Async twin of :meth:`deck_exists`."""
+        return (await self._store.head_async(self._paths.get_deck_path())).exists
+
 
 def _outputs_or_error(
     outputs: LiteralMap, path: str
 ) -> tuple[LiteralMap | None, ExecutionError | None]:
+    """What ``read`` returns for the map read from ``path``: empty is no outputs."""
     if not outputs.literals:
         return None, ExecutionError(
             code="No outputs produced",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from types import EllipsisType
 from typing import TypeVar
 
@@ -23,6 +25,7 @@ __all__ = [
     "EarliestErrorStrategy",
     "ErrorStrategy",
     "SingleErrorStrategy",
+    "context_on_error",
     "error_from_document",
     "exists_within",
     "payload_limit",
@@ -55,6 +58,22 @@ def with_context(error: E, context: str) -> E:
     copy.__dict__.update(vars(error))
     copy.args = (message,)
     return copy
+
+
+@contextmanager
+def context_on_error(context: str) -> Iterator[None]:
+    """Re-raise a ``PlugioError`` from the block as :func:`with_context` of it.
+
+    The copy keeps the error's class and attributes and is chained to it
+    (``raise ... from``); other exceptions pass through untouched.
+
+    Args:
+        context: what was being done, put in front of the error's message.
+    """
+    try:
+        yield
+    except PlugioError as exc:
+        raise with_context(exc, context) from exc
 
 
 def read_failed(path: str) -> str:
@@ -155,27 +174,19 @@ class EarliestErrorStrategy(ErrorStrategy):
 
     def is_error(self, store: DataStore, error_path: str, limit: int | None) -> bool:
         """Whether any candidate is listed."""
-        prefix, extension = _candidate_prefix(error_path)
-        found = [info for page in store.list(prefix) for info in page]
-        return _any_within(_candidates(found, extension), limit)
+        return _any_within(_list_candidates(store, error_path), limit)
 
     async def is_error_async(self, store: DataStore, error_path: str, limit: int | None) -> bool:
         """Async twin of :meth:`is_error`."""
-        prefix, extension = _candidate_prefix(error_path)
-        found = [info async for page in store.list_async(prefix) for info in page]
-        return _any_within(_candidates(found, extension), limit)
+        return _any_within(await _list_candidates_async(store, error_path), limit)
 
     def read_error(self, store: DataStore, error_path: str, limit: int | None) -> ExecutionError:
         """The earliest candidate's error; the candidates are read in a bounded thread pool."""
-        prefix, extension = _candidate_prefix(error_path)
-        found = [info for page in store.list(prefix) for info in page]
-        refs = [info.ref for info in _candidates(found, extension)]
+        refs = [info.ref for info in _list_candidates(store, error_path)]
 
         def read(ref: str) -> ErrorDocument:
-            try:
+            with context_on_error(_read_error_file_failed(ref)):
                 return store.read_protobuf(ref, ErrorDocument, limit=limit)
-            except PlugioError as exc:
-                raise with_context(exc, f"failed to read error file @[{ref}]") from exc
 
         if len(refs) <= 1:
             return _earliest(refs, [read(ref) for ref in refs])
@@ -186,17 +197,13 @@ class EarliestErrorStrategy(ErrorStrategy):
         self, store: DataStore, error_path: str, limit: int | None
     ) -> ExecutionError:
         """Async twin of :meth:`read_error`; the candidates are read concurrently."""
-        prefix, extension = _candidate_prefix(error_path)
-        found = [info async for page in store.list_async(prefix) for info in page]
-        refs = [info.ref for info in _candidates(found, extension)]
+        refs = [info.ref for info in await _list_candidates_async(store, error_path)]
         slots = asyncio.Semaphore(self.concurrency)
 
         async def read(ref: str) -> ErrorDocument:
             async with slots:
-                try:
+                with context_on_error(_read_error_file_failed(ref)):
                     return await store.read_protobuf_async(ref, ErrorDocument, limit=limit)
-                except PlugioError as exc:
-                    raise with_context(exc, f"failed to read error file @[{ref}]") from exc
 
         return _earliest(refs, list(await asyncio.gather(*(read(ref) for ref in refs))))
 
@@ -234,6 +241,25 @@ def _candidate_prefix(error_path: str) -> tuple[str, str]:
         raise ValueError(f"an error file name needs exactly one dot, not {name!r}")
     stem, _, extension = name.partition(".")
     return f"{directory}/{stem}", f".{extension}"
+
+
+def _list_candidates(store: DataStore, error_path: str) -> list[ObjectInfo]:
+    """The candidate error files for ``error_path``, from one listing, in listing order."""
+    prefix, extension = _candidate_prefix(error_path)
+    found = [info for page in store.list(prefix) for info in page]
+    return _candidates(found, extension)
+
+
+async def _list_candidates_async(store: DataStore, error_path: str) -> list[ObjectInfo]:
+    """Async twin of :func:`_list_candidates`."""
+    prefix, extension = _candidate_prefix(error_path)
+    found = [info async for page in store.list_async(prefix) for info in page]
+    return _candidates(found, extension)
+
+
+def _read_error_file_failed(ref: str) -> str:
+    """The context of a failed read of the candidate error file ``ref``."""
+    return f"failed to read error file @[{ref}]"
 
 
 def _candidates(found: list[ObjectInfo], extension: str) -> list[ObjectInfo]:

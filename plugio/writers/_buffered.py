@@ -10,27 +10,7 @@ from plugio.writers._remote import DelegatedOutputPaths
 __all__ = ["BufferedOutputWriter"]
 
 
-class _BufferedOutputWriterAsync(OutputWriter, DelegatedOutputPaths):
-    """The state and the async side of :class:`BufferedOutputWriter`.
-
-    The two sides of each pair live in different classes because the twin
-    check of the interfaces refuses a class that defines both.
-    """
-
-    def __init__(self, paths: OutputFilePaths) -> None:
-        DelegatedOutputPaths.__init__(self, paths)
-        self._reader: OutputReader | None = None
-
-    async def put_async(self, reader: OutputReader) -> None:
-        """Async twin of :meth:`put`."""
-        self.put(reader)
-
-    def get_reader(self) -> OutputReader | None:
-        """The reader last given to :meth:`put`, or ``None`` before any."""
-        return self._reader
-
-
-class BufferedOutputWriter(_BufferedOutputWriterAsync):
+class BufferedOutputWriter(OutputWriter, DelegatedOutputPaths):
     """Records the output reader a plugin hands over, for the caller to use later.
 
     Nothing is read or stored: ``put`` only remembers the reader (the last one
@@ -40,6 +20,18 @@ class BufferedOutputWriter(_BufferedOutputWriterAsync):
         paths: the output paths; every path method answers from it.
     """
 
+    def __init__(self, paths: OutputFilePaths) -> None:
+        DelegatedOutputPaths.__init__(self, paths)
+        self._reader: OutputReader | None = None
+
     def put(self, reader: OutputReader) -> None:
         """Remember ``reader``; it is not read."""
         self._reader = reader
+
+    async def put_async(self, reader: OutputReader) -> None:
+        """Async twin of :meth:`put`: remembers ``reader`` at once."""
+        self.put(reader)
+
+    def get_reader(self) -> OutputReader | None:
+        """The reader last given to :meth:`put`, or ``None`` before any."""
+        return self._reader

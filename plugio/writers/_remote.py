@@ -55,34 +55,7 @@ class DelegatedOutputPaths(OutputFilePaths):
         return self._paths.get_previous_checkpoints_prefix()
 
 
-class _RemoteFileOutputWriterAsync(OutputWriter, DelegatedOutputPaths):
-    """The state and the async side of :class:`RemoteFileOutputWriter`.
-
-    The two sides of each pair live in different classes because the twin
-    check of the interfaces refuses a class that defines both.
-    """
-
-    def __init__(self, store: DataStore, paths: OutputFilePaths) -> None:
-        DelegatedOutputPaths.__init__(self, paths)
-        self._store = store
-
-    async def put_async(self, reader: OutputReader) -> None:
-        """Async twin of :meth:`put`."""
-        await self._store.write_protobuf_async(*self._document(*await reader.read_async()))
-
-    def _document(
-        self, outputs: LiteralMap | None, error: ExecutionError | None
-    ) -> tuple[str, Message]:
-        """The reference and message to store for what a reader returned."""
-        if error is not None:
-            return self.get_error_path(), error.to_error_document()
-        if outputs is not None:
-            return self.get_output_path(), outputs
-        prefix = self.get_output_prefix_path()
-        raise PayloadError(f"{prefix}: no data found to write: no outputs and no error", prefix)
-
-
-class RemoteFileOutputWriter(_RemoteFileOutputWriterAsync):
+class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
     """Stores what an output reader holds as the files an engine reads.
 
     An error wins over outputs: it becomes ``error.pb``, an ``ErrorDocument``
@@ -97,6 +70,10 @@ class RemoteFileOutputWriter(_RemoteFileOutputWriterAsync):
         paths: where the files go; every path method answers from it.
     """
 
+    def __init__(self, store: DataStore, paths: OutputFilePaths) -> None:
+        DelegatedOutputPaths.__init__(self, paths)
+        self._store = store
+
     def put(self, reader: OutputReader) -> None:
         """Store ``reader.read()``: its error if it has one, else its outputs.
 
@@ -106,3 +83,22 @@ class RemoteFileOutputWriter(_RemoteFileOutputWriterAsync):
             StorageError: the write failed; nothing was committed.
         """
         self._store.write_protobuf(*self._document(*reader.read()))
+
+    async def put_async(self, reader: OutputReader) -> None:
+        """Async twin of :meth:`put`, with ``reader.read_async()`` and the store's async write."""
+        await self._store.write_protobuf_async(*self._document(*await reader.read_async()))
+
+    def _document(
+        self, outputs: LiteralMap | None, error: ExecutionError | None
+    ) -> tuple[str, Message]:
+        """The reference and message to store for what a reader returned.
+
+        Raises:
+            PayloadError: neither outputs nor an error.
+        """
+        if error is not None:
+            return self.get_error_path(), error.to_error_document()
+        if outputs is not None:
+            return self.get_output_path(), outputs
+        prefix = self.get_output_prefix_path()
+        raise PayloadError(f"{prefix}: no data found to write: no outputs and no error", prefix)
