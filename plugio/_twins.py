@@ -45,9 +45,7 @@ def _check_twins(cls: type) -> None:
     if cls in _CHECKED:
         return
     missing = [
-        f"{name}() or {name}_async()"
-        for name in _all_twins(cls)
-        if _defaults_only(cls, name)
+        f"{name}() or {name}_async()" for name in _all_twins(cls) if _defaults_only(cls, name)
     ]
     if missing:
         raise TypeError(
