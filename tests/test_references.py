@@ -21,16 +21,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import plugio.references as references
+from plugio._gourl import _bytes, _resolve_reference, _string, _text
 from plugio.errors import InvalidReferenceError
 from plugio.references import (
     DataReference,
     ParsedReference,
-    _bytes,
     _go_join,
     _parse,
-    _resolve_reference,
-    _string,
-    _text,
     join,
     name,
     parent,
@@ -701,3 +698,38 @@ def test_go_parse_errors(raw: str, fails: bool) -> None:
         assert fails
     else:
         assert not fails
+
+
+_SAFE_TEXT = st.text(alphabet="abcXYZ019_~.-", min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    scheme=st.sampled_from(["s3", "gs", "abfs", "az", "gcs"]),
+    base_parts=st.lists(_SAFE_TEXT, min_size=1, max_size=3),
+    keys=st.lists(st.lists(_SAFE_TEXT, min_size=1, max_size=3), min_size=1, max_size=3),
+    trailing=st.booleans(),
+)
+def test_fast_join_gives_the_full_algorithms_answer(
+    scheme: str,
+    base_parts: list[str],
+    keys: list[list[str]],
+    trailing: bool,
+) -> None:
+    import plugio.references as references
+
+    base = f"{scheme}://" + "/".join(base_parts) + ("/" if trailing else "")
+    key_texts = ["/".join(parts) for parts in keys]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(references, "_fast_join", lambda base, keys: None)
+        try:
+            expected: str | type[Exception] = join(base, *key_texts)
+        except InvalidReferenceError:
+            expected = InvalidReferenceError
+    if expected is InvalidReferenceError:
+        with pytest.raises(InvalidReferenceError):
+            join(base, *key_texts)
+    else:
+        assert join(base, *key_texts) == expected
+        parsed = parse_reference(str(expected))
+        assert split_protocol(str(expected)) == (parsed.protocol, parsed.path)
