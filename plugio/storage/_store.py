@@ -333,6 +333,8 @@ class DataStore:
         if protocol in _GO_KEYED:
             # Keys as Flyte's engine stores them: percent-escapes decoded.
             _, path = references.split_protocol(ref)
+            if "/../" in f"/{path}/":
+                raise InvalidReferenceError(f"{ref}: its key has a '..' segment", ref)
             return backend, backend.fs._strip_protocol(path) if protocol == "file" else path
         return backend, backend.fs._strip_protocol(ref)
 

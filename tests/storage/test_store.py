@@ -335,3 +335,29 @@ def test_escaped_keys_are_stored_decoded_as_flyte_does(rig: Rig) -> None:
     names = [info.ref for page in rig.store.list(rig.base + "/") for info in page]
     assert any(name.endswith("with space/a+b.pb") for name in names)
     assert rig.store.read_bytes(ref) == b"x"
+
+
+@pytest.mark.parametrize("key", ["../escape.pb", "a/../../escape.pb", "%2e%2e/escape.pb"])
+def test_reference_climbing_out_of_its_base_is_refused(rig: Rig, key: str) -> None:
+    from plugio.errors import InvalidReferenceError
+    from plugio.references import join
+
+    if key.startswith("%") and "://" not in rig.base:
+        pytest.skip("a bare local path is never percent-decoded: %2e%2e is a plain name there")
+    rig.store.write_bytes(rig.ref("kept.pb"), b"kept")
+    with pytest.raises(InvalidReferenceError) as raised:
+        rig.store.write_bytes(join(rig.base, key), b"x")
+    assert rig.base in str(raised.value)
+    assert rig.store.read_bytes(rig.ref("kept.pb")) == b"kept"
+    if not key.startswith("%"):
+        assert not rig.store.exists(join(rig.base, key, allow_traversal=True))
+
+
+@pytest.mark.parametrize("tail", ["%2e%2e/escape.pb", "a/%2E%2E/%2e%2e/escape.pb"])
+def test_encoded_dot_segments_in_a_reference_are_refused(rig: Rig, tail: str) -> None:
+    from plugio.errors import InvalidReferenceError
+
+    if "://" not in rig.base:
+        pytest.skip("a bare local path is never percent-decoded")
+    with pytest.raises(InvalidReferenceError):
+        rig.store.write_bytes(f"{rig.base}/{tail}", b"x")
