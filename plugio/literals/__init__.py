@@ -1,0 +1,69 @@
+"""Python values and pydantic models to and from literals, as Flyte stores them.
+
+A task's inputs and outputs travel as a ``LiteralMap``; this package converts
+them both ways, byte-compatible with what flytekit writes and reads::
+
+    >>> from plugio.literals import from_literal_map, to_literal_map
+    >>> outputs = to_literal_map({"rows": 3, "names": ["a", "b"]})
+    >>> outputs.literals["rows"].scalar.primitive.integer
+    3
+    >>> from_literal_map(outputs)["names"]
+    ['a', 'b']
+
+What maps to what (Flyte's literal, and flytekit's Python type for it):
+
+==========================  ==============================  =====================
+Python                      literal                         flytekit
+==========================  ==============================  =====================
+``None``                    ``Scalar.none_type``            ``None``
+``bool``/``int``/``float``  ``Primitive``                   the same
+``str``, str ``Enum``       ``Primitive.string_value``      ``str``, ``Enum``
+aware ``datetime``          ``Primitive.datetime``          ``datetime``
+``date``                    ``Primitive.datetime`` (UTC     ``date``
+                            midnight)
+``timedelta``               ``Primitive.duration``          ``timedelta``
+``bytes``                   ``Scalar.binary`` (no tag)      (none: it pickles)
+``list``                    ``LiteralCollection``           ``list[T]``
+``dict`` with str keys      ``LiteralMap``                  ``dict[str, T]``
+pydantic model              ``Scalar.generic`` (``Struct``) the model
+``Path``, ``LocalBlob``     ``Blob`` (uploaded)             ``FlyteFile``,
+                                                            ``FlyteDirectory``
+``BlobRef``                 ``Blob`` (as it is)             the same
+==========================  ==============================  =====================
+
+Reading also accepts flytekit's newer encodings: a ``Binary`` tagged
+``msgpack`` (untyped dicts, dataclasses and models since flytekit 1.14) and
+unions (``Optional[T]``).
+"""
+
+from plugio.literals._blobs import BlobRef, LocalBlob
+from plugio.literals._decode import from_literal, from_literal_map
+from plugio.literals._encode import (
+    to_literal,
+    to_literal_async,
+    to_literal_map,
+    to_literal_map_async,
+)
+from plugio.literals._errors import LiteralConversionError
+from plugio.literals._task import (
+    read_inputs,
+    read_inputs_async,
+    write_outputs,
+    write_outputs_async,
+)
+
+__all__ = [
+    "BlobRef",
+    "LiteralConversionError",
+    "LocalBlob",
+    "from_literal",
+    "from_literal_map",
+    "read_inputs",
+    "read_inputs_async",
+    "to_literal",
+    "to_literal_async",
+    "to_literal_map",
+    "to_literal_map_async",
+    "write_outputs",
+    "write_outputs_async",
+]
