@@ -1,0 +1,426 @@
+"""Checkpoints: a task attempt saves its progress, and its next attempt resumes from it.
+
+The layout is Flyte's: the files of a checkpoint sit under the attempt's
+checkpoint prefix, ``<raw output prefix>/_flytecheckpoints``, with the names
+they had locally (a single value written with :meth:`Checkpoint.write` or a
+stream is ``_dst_cp``, flytekit's name). Flyte's SDK restores a plugio
+checkpoint by listing and downloading that folder, as it does its own.
+
+**Atomic saves.** Beside the folder, plugio keeps a manifest,
+``<checkpoint prefix>.plugio-manifest.json``: every file's path, size and
+SHA-256. A save marks it *pending* first, then uploads, deletes files of an
+earlier save that are gone, and marks it *committed* with the new file list
+last. A restore trusts only a committed manifest whose files are all there
+with their size and hash; a pending one (the attempt died mid-save) or a
+broken one is never restored: the restore falls back to the checkpoint that
+save started from (the manifest records it), and to nothing when there is
+none. The manifest sits outside the folder so that Flyte's SDK, which expects
+exactly one file for ``read()``, sees only the checkpoint's own files.
+
+**Flyte's checkpoints.** A prefix with no manifest was written by Flyte's SDK
+(or by anything else): it is restored as it is, every object under it.
+
+**Unchanged files.** A file whose size and hash equal the committed manifest
+of the same prefix (an earlier save of this attempt) is not touched; one equal
+to the previous attempt's committed manifest is copied inside the store
+(server-side on S3, GCS and Azure) instead of uploaded, falling back to an
+upload when the store cannot copy. Every checkpoint folder is thus complete on
+its own, as Flyte's SDK needs.
+
+A checkpoint is a snapshot: each save replaces the whole previous one of the
+attempt. One :class:`Checkpoint` must not save from two threads at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from plugio._twins import run_blocking
+from plugio.errors import ConfigurationError, NotFoundError, PayloadError
+from plugio.paths import CheckpointPaths
+from plugio.references import parse_reference
+from plugio.storage import DataStore
+
+__all__ = ["MANIFEST_SUFFIX", "VALUE_FILE", "Checkpoint"]
+
+MANIFEST_SUFFIX = ".plugio-manifest.json"
+"""Appended to the checkpoint prefix: the manifest is the folder's sibling."""
+VALUE_FILE = "_dst_cp"
+"""The file a stream or a single value is saved as (flytekit's name)."""
+_MAX_FALLBACKS = 8
+_CHUNK = 1024 * 1024
+
+
+class _File(BaseModel):
+    path: str
+    size: int
+    sha256: str
+
+
+class _Manifest(BaseModel):
+    format: Literal["plugio-checkpoint/1"] = "plugio-checkpoint/1"
+    state: Literal["pending", "committed"]
+    base: str = ""
+    files: list[_File] = []
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A checkpoint to restore: its prefix and, unless Flyte's SDK wrote it, its manifest."""
+
+    prefix: str
+    manifest: _Manifest | None
+
+
+class Checkpoint:
+    """Saves this attempt's checkpoint and restores the previous attempt's.
+
+    Build it from the attempt's paths, or from the two prefixes::
+
+        Checkpoint(store, paths)
+        Checkpoint(store, checkpoint_prefix=..., previous_checkpoint_prefix=...)
+
+    Args:
+        store: The store holding both prefixes.
+        paths: Give ``get_checkpoint_prefix()`` and ``get_previous_checkpoints_prefix()``.
+        checkpoint_prefix: Where this attempt saves; ``""`` for nowhere (saving raises).
+        previous_checkpoint_prefix: What to restore; ``""`` on a first attempt.
+
+    Raises:
+        ConfigurationError: both or neither of ``paths`` and the prefixes given.
+    """
+
+    def __init__(
+        self,
+        store: DataStore,
+        paths: CheckpointPaths | None = None,
+        *,
+        checkpoint_prefix: str | None = None,
+        previous_checkpoint_prefix: str | None = None,
+    ) -> None:
+        if (paths is None) == (checkpoint_prefix is None and previous_checkpoint_prefix is None):
+            raise ConfigurationError("give either checkpoint paths or the checkpoint prefixes")
+        if paths is not None:
+            checkpoint_prefix = paths.get_checkpoint_prefix()
+            previous_checkpoint_prefix = paths.get_previous_checkpoints_prefix()
+        self._store = store
+        self._prefix = _normalized(checkpoint_prefix)
+        self._previous = _normalized(previous_checkpoint_prefix)
+        self._restored: _Source | None = None
+
+    @property
+    def checkpoint_prefix(self) -> str:
+        """Where this attempt's checkpoint goes (``""``: nowhere)."""
+        return self._prefix
+
+    @property
+    def previous_checkpoint_prefix(self) -> str:
+        """The previous attempt's checkpoint (``""``: none)."""
+        return self._previous
+
+    def __repr__(self) -> str:
+        return f"Checkpoint(checkpoint_prefix={self._prefix!r}, previous={self._previous!r})"
+
+    # -- restore ------------------------------------------------------------
+    def restore(self, local_dir: str | os.PathLike[str] | None = None) -> Path | None:
+        """Download the previous attempt's checkpoint into ``local_dir``; the folder, or None.
+
+        None on a first attempt (no previous prefix), when nothing is there,
+        and when no complete checkpoint is (see the module notes). Files land
+        under their final names only once the whole checkpoint is verified.
+        Without ``local_dir``, a new temporary folder is used.
+        """
+        return run_blocking(self.restore_async(local_dir))
+
+    async def restore_async(self, local_dir: str | os.PathLike[str] | None = None) -> Path | None:
+        """Async twin of :meth:`restore`."""
+        async for source in self._sources():
+            sizes = await self._listing(source.prefix)
+            if source.manifest is None and not sizes:
+                return None  # Flyte's layout, and nothing there
+            if source.manifest is not None and any(
+                sizes.get(entry.path) != entry.size for entry in source.manifest.files
+            ):
+                continue  # a file is missing or cut short: never half a checkpoint
+            restored = await self._fetch(source, bool(sizes), local_dir)
+            if restored is not None:
+                self._restored = source
+                return restored
+        return None
+
+    async def _fetch(
+        self, source: _Source, anything: bool, local_dir: str | os.PathLike[str] | None
+    ) -> Path | None:
+        """Download ``source`` through a staging folder; None when a hash does not match."""
+        target = Path(local_dir if local_dir is not None else tempfile.mkdtemp(prefix="plugio-cp-"))
+        target.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".plugio-restore-", dir=target))
+        try:
+            if anything:
+                await self._store.get_async(source.prefix, staging)
+            names = await asyncio.to_thread(_verified, staging, source.manifest)
+            if names is None:
+                return None
+            await asyncio.to_thread(_move, staging, target, names)
+            return target
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    # -- read / write ---------------------------------------------------------
+    def read(self) -> bytes | None:
+        """The previous attempt's single checkpoint file, or None when there is none.
+
+        Raises:
+            PayloadError: the checkpoint holds more than one file (as flytekit).
+        """
+        return run_blocking(self.read_async())
+
+    async def read_async(self) -> bytes | None:
+        """Async twin of :meth:`read`."""
+        async for source in self._sources():
+            if source.manifest is not None:
+                names = [entry.path for entry in source.manifest.files]
+            else:
+                names = sorted(await self._listing(source.prefix))
+            if len(names) > 1:
+                message = f"expected one checkpoint file under {source.prefix}, found {len(names)}"
+                raise PayloadError(message, source.prefix)
+            if not names:
+                return None
+            try:
+                data = await self._store.read_bytes_async(f"{source.prefix}/{names[0]}")
+            except NotFoundError:
+                continue
+            if source.manifest is None or _sha256(data) == source.manifest.files[0].sha256:
+                return data
+        return None
+
+    def write(self, data: bytes) -> None:
+        """Save ``data`` as the whole checkpoint (one file, ``_dst_cp``)."""
+        run_blocking(self.write_async(data))
+
+    async def write_async(self, data: bytes) -> None:
+        """Async twin of :meth:`write`."""
+        await self.save_async(io.BytesIO(data))
+
+    # -- save ---------------------------------------------------------------
+    def save(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
+        """Save a file, a folder's files, or a binary stream as this attempt's checkpoint.
+
+        A file keeps its name; a folder's files keep their paths under it; a
+        stream is read to its end and saved as ``_dst_cp``. The checkpoint is
+        committed atomically (see the module notes) and replaces any earlier
+        one of this attempt.
+
+        Raises:
+            ConfigurationError: there is no checkpoint prefix.
+            NotFoundError: ``source`` is a path that does not exist.
+            StorageError: an upload failed; the checkpoint stays pending.
+        """
+        run_blocking(self.save_async(source))
+
+    async def save_async(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
+        """Async twin of :meth:`save`."""
+        prefix = self._require_prefix()
+        with tempfile.TemporaryDirectory(prefix="plugio-cp-") as scratch:
+            files = await asyncio.to_thread(_local_files, source, scratch)
+            entries = await asyncio.to_thread(_describe_all, files)
+            current = await self._committed(prefix)
+            base = self._restored or await self._previous_source()
+            await self._write_manifest(prefix, "pending", [])
+            await self._transfer(prefix, files, entries, current, base)
+            await self._delete_stale(prefix, set(entries))
+            await self._write_manifest(prefix, "committed", list(entries.values()))
+
+    async def _transfer(
+        self,
+        prefix: str,
+        files: list[tuple[str, str]],
+        entries: dict[str, _File],
+        current: _Manifest | None,
+        base: _Source | None,
+    ) -> None:
+        kept = {entry.path: entry for entry in current.files} if current else {}
+        reusable = {e.path: e for e in base.manifest.files} if base and base.manifest else {}
+        limit = asyncio.Semaphore(max(1, self._store.config.transfer.concurrency))
+
+        async def one(name: str, local_path: str) -> None:
+            if kept.get(name) == entries[name]:
+                return
+            async with limit:
+                ref = f"{prefix}/{name}"
+                same = base is not None and reusable.get(name) == entries[name]
+                copied = f"{base.prefix}/{name}" if base is not None and same else None
+                if copied is not None and await self._copy(copied, ref):
+                    return
+                await self._store.put_async(local_path, ref)
+
+        await _settle(one(name, path) for name, path in files)
+
+    async def _copy(self, source_ref: str, target_ref: str) -> bool:
+        """Copy inside the store; False when it cannot (the caller uploads instead)."""
+        try:
+            filesystem = self._store.filesystem(target_ref)
+            if filesystem is not self._store.filesystem(source_ref):
+                return False
+            source, target = parse_reference(source_ref).path, parse_reference(target_ref).path
+            if "file" in filesystem.protocol:  # local disk needs the folder first
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+            await asyncio.to_thread(filesystem.cp_file, source, target)
+        except Exception:  # the copy only saves an upload: any failure falls back to one
+            return False
+        return True
+
+    async def _delete_stale(self, prefix: str, names: set[str]) -> None:
+        stale = set(await self._listing(prefix)) - names
+        await _settle(self._store.delete_async(f"{prefix}/{name}") for name in stale)
+
+    # -- manifests ----------------------------------------------------------
+    async def _sources(self) -> AsyncIterator[_Source]:
+        """The checkpoints a restore may use, best first: previous, then its bases."""
+        prefix, seen = self._previous, set[str]()
+        while prefix and prefix not in seen and len(seen) < _MAX_FALLBACKS:
+            seen.add(prefix)
+            manifest = await self._manifest(prefix)
+            if manifest is None:
+                yield _Source(prefix, None)
+                return
+            if manifest.state == "committed":
+                yield _Source(prefix, manifest)
+            prefix = manifest.base
+
+    async def _previous_source(self) -> _Source | None:
+        manifest = await self._committed(self._previous) if self._previous else None
+        return _Source(self._previous, manifest) if manifest else None
+
+    async def _committed(self, prefix: str) -> _Manifest | None:
+        manifest = await self._manifest(prefix)
+        return manifest if manifest is not None and manifest.state == "committed" else None
+
+    async def _manifest(self, prefix: str) -> _Manifest | None:
+        """The manifest beside ``prefix``; None when absent; a pending one when unreadable."""
+        try:
+            data = await self._store.read_bytes_async(prefix + MANIFEST_SUFFIX)
+        except NotFoundError:
+            return None
+        try:
+            manifest = _Manifest.model_validate_json(data)
+        except ValidationError:
+            return _Manifest(state="pending")
+        if not all(_is_relative(entry.path) for entry in manifest.files):
+            return _Manifest(state="pending")
+        return manifest
+
+    async def _write_manifest(
+        self, prefix: str, state: Literal["pending", "committed"], files: list[_File]
+    ) -> None:
+        ordered = sorted(files, key=lambda entry: entry.path)
+        manifest = _Manifest(state=state, base=self._previous, files=ordered)
+        data = manifest.model_dump_json().encode()
+        await self._store.write_bytes_async(prefix + MANIFEST_SUFFIX, data)
+
+    async def _listing(self, prefix: str) -> dict[str, int | None]:
+        """Relative path -> size of every object under the folder ``prefix``."""
+        start = len(prefix) + 1
+        found: dict[str, int | None] = {}
+        async for page in self._store.list_async(prefix + "/"):
+            found.update((info.ref[start:], info.size) for info in page)
+        return found
+
+    def _require_prefix(self) -> str:
+        if not self._prefix:
+            raise ConfigurationError("this attempt has no checkpoint prefix (no raw output prefix)")
+        parsed = parse_reference(self._prefix)
+        if parsed.scheme and not parsed.key:  # the manifest would land beside the bucket
+            raise ConfigurationError(f"a checkpoint prefix needs a key: {self._prefix}")
+        return self._prefix
+
+
+def _normalized(prefix: str | None) -> str:
+    """The prefix without a trailing slash; a relative local path made absolute.
+
+    Listings name local objects by absolute path, and the prefix is cut off them.
+    """
+    if not prefix:
+        return ""
+    if "://" not in prefix:
+        prefix = os.path.abspath(prefix)
+    return prefix.rstrip("/")
+
+
+async def _settle(jobs: Iterable[Awaitable[None]]) -> None:
+    """Run ``jobs`` together and wait for all of them; then raise the first failure."""
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
+def _local_files(source: str | os.PathLike[str] | IO[bytes], scratch: str) -> list[tuple[str, str]]:
+    """(relative name, local path) of what to save; a stream is spooled to ``scratch``."""
+    if not isinstance(source, str | os.PathLike):
+        spooled = os.path.join(scratch, VALUE_FILE)
+        with open(spooled, "wb") as handle:
+            shutil.copyfileobj(source, handle, _CHUNK)
+        return [(VALUE_FILE, spooled)]
+    path = os.fspath(source)
+    if os.path.isfile(path):
+        return [(os.path.basename(path), path)]
+    if not os.path.isdir(path):
+        raise NotFoundError("nothing to save: no such file or folder", path)
+    return [
+        (Path(folder, name).relative_to(path).as_posix(), os.path.join(folder, name))
+        for folder, _, names in sorted(os.walk(path))
+        for name in sorted(names)
+    ]
+
+
+def _describe_all(files: list[tuple[str, str]]) -> dict[str, _File]:
+    return {name: _describe(name, path) for name, path in files}
+
+
+def _describe(name: str, path: str) -> _File:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return _File(path=name, size=os.path.getsize(path), sha256=digest.hexdigest())
+
+
+def _verified(staging: Path, manifest: _Manifest | None) -> list[str] | None:
+    """The relative names to move out of ``staging``; None unless all the manifest's match."""
+    if manifest is None:
+        return [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
+    for entry in manifest.files:
+        local = staging.joinpath(*entry.path.split("/"))
+        if not local.is_file() or _describe(entry.path, str(local)) != entry:
+            return None
+    return [entry.path for entry in manifest.files]
+
+
+def _move(staging: Path, target: Path, names: list[str]) -> None:
+    for name in names:
+        destination = target.joinpath(*name.split("/"))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging.joinpath(*name.split("/")), destination)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _is_relative(name: str) -> bool:
+    """A manifest path stays inside the folder: no root, no empty, ``.`` or ``..`` part."""
+    parts = PurePosixPath(name).parts
+    return bool(parts) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts)
