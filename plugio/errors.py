@@ -8,6 +8,7 @@ so ``except FileNotFoundError`` keeps working around plugio code::
     ├── ConfigurationError ............... ValueError
     │   └── UniqueIdOverflowError
     ├── MissingDependencyError ........... ImportError
+    ├── LiteralConversionError ........... TypeError, ValueError
     ├── PayloadError ..................... ValueError
     │   ├── PayloadTooLargeError
     │   │   └── LiteralTooLargeError
@@ -33,6 +34,7 @@ __all__ = [
     "ConfigurationError",
     "CorruptPayloadError",
     "InvalidReferenceError",
+    "LiteralConversionError",
     "LiteralTooLargeError",
     "MissingDependencyError",
     "NotFoundError",
@@ -80,6 +82,40 @@ class UniqueIdOverflowError(ConfigurationError):
         )
         self.unique_id = unique_id
         self.max_length = max_length
+
+
+class LiteralConversionError(PlugioError, TypeError, ValueError):
+    """A value cannot become a literal, or a literal cannot become the value asked for.
+
+    It is a ``TypeError`` (an unsupported type) and a ``ValueError`` (a value
+    out of range, a naive datetime, a literal that does not fit the type asked
+    for), so either ``except`` catches it.
+
+    Attributes:
+        name: Where the value is: the variable, then indexes, keys and fields,
+            as ``rows[3]``, ``config['retries']`` or ``model.field``.
+        python_type: The name of the value's type (when writing) or of the
+            type asked for (when reading).
+        reason: What is wrong, in a sentence.
+    """
+
+    def __init__(self, name: str, python_type: str, reason: str) -> None:
+        super().__init__(f"cannot convert {name} ({python_type}): {reason}")
+        self.name = name
+        self.python_type = python_type
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[LiteralConversionError], tuple[str, str, str]]:
+        return type(self), (self.name, self.python_type, self.reason)
+
+    def _prefix(self, segment: str) -> None:
+        """Put ``segment`` (a variable, ``[3]``, ``['k']``) in front of the name.
+
+        Containers call it while the error passes through them, so the name is
+        built only when something failed.
+        """
+        self.name = segment + self.name
+        self.args = (f"cannot convert {self.name} ({self.python_type}): {self.reason}",)
 
 
 class MissingDependencyError(PlugioError, ImportError):

@@ -1,0 +1,42 @@
+"""How the command prints: rich tables for people, JSON lines for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from plugio.errors import InvalidReferenceError, PlugioError
+
+__all__ = ["EXIT_FAILED", "EXIT_NOT_READY", "EXIT_SYSTEM", "EXIT_USAGE", "console", "emit_json"]
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NOT_READY = 3
+EXIT_SYSTEM = 4
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def emit_json(value: Any) -> None:
+    """One JSON document on standard output."""
+    sys.stdout.write(json.dumps(value, sort_keys=True, default=str) + "\n")
+
+
+@contextmanager
+def plugio_errors() -> Iterator[None]:
+    """Turn plugio's exceptions into a message on stderr and the documented exit code."""
+    try:
+        yield
+    except InvalidReferenceError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    except PlugioError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_SYSTEM) from exc
