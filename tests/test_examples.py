@@ -36,3 +36,22 @@ def test_quickstart_output_parses_with_flyteidl(tmp_path: Path) -> None:
     data = (tmp_path / "attempt-0" / "outputs.pb").read_bytes()
     flyte = literals_pb2.LiteralMap.FromString(data)
     assert flyte.literals["greeting"].scalar.primitive.string_value.startswith("hello plugio")
+
+
+def test_sample_task_runs_with_the_plugio_command(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    assert shutil.which("plugio"), "the plugio command is installed with the package"
+    result = subprocess.run(
+        ["bash", str(ROOT / "examples" / "sample_task.sh"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "succeeded" in result.stdout
+    assert "total = 27" in result.stdout
+    assert "counting 27 words" in result.stdout
+    assert (tmp_path / "attempt-0" / "outputs.pb").exists()

@@ -9,7 +9,7 @@ import typer
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
-from plugio.cli._output import console, emit_json, plugio_errors
+from plugio.cli._output import console, emit_json, plugio_errors, show_value
 from plugio.core import ErrorDocument, Literal, LiteralMap
 from plugio.execution import ExecutionError
 from plugio.literals import LiteralConversionError, from_literal, from_literal_map
@@ -78,7 +78,8 @@ def _describe(message: Message) -> list[str]:
     try:
         if isinstance(message, LiteralMap):
             values = from_literal_map(message)
-            return [f"{key} = {value!r}" for key, value in values.items()] or ["(no values)"]
-        return [repr(from_literal(message))]  # type: ignore[arg-type]
+            lines = [f"{key} = {show_value(value)}" for key, value in values.items()]
+            return lines or ["(no values)"]
+        return [show_value(from_literal(message))]  # type: ignore[arg-type]
     except LiteralConversionError:  # a literal plugio cannot turn into Python: show it raw
         return [str(_to_dict(message))]

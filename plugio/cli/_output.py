@@ -12,8 +12,17 @@ import typer
 from rich.console import Console
 
 from plugio.errors import InvalidReferenceError, PlugioError
+from plugio.literals import BlobRef
 
-__all__ = ["EXIT_FAILED", "EXIT_NOT_READY", "EXIT_SYSTEM", "EXIT_USAGE", "console", "emit_json"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_NOT_READY",
+    "EXIT_SYSTEM",
+    "EXIT_USAGE",
+    "console",
+    "emit_json",
+    "show_value",
+]
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -24,9 +33,20 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def show_value(value: Any) -> str:
+    """A value as a person reads it: blobs by their location, the rest as Python."""
+    if isinstance(value, BlobRef):
+        return f"{'folder' if value.multipart else 'file'} {value.uri}"
+    return repr(value)
+
+
 def emit_json(value: Any) -> None:
     """One JSON document on standard output."""
-    sys.stdout.write(json.dumps(value, sort_keys=True, default=str) + "\n")
+    sys.stdout.write(json.dumps(value, sort_keys=True, default=_plain) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    return value.uri if isinstance(value, BlobRef) else str(value)
 
 
 @contextmanager

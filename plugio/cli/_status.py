@@ -13,6 +13,7 @@ from plugio.cli._output import (
     console,
     emit_json,
     plugio_errors,
+    show_value,
 )
 from plugio.engine import AttemptState, AttemptStatus, check_attempts
 from plugio.literals import from_literal_map
@@ -78,6 +79,7 @@ def _as_dict(attempt: AttemptStatus) -> dict[str, object]:
 
 def _table(statuses: list[AttemptStatus]) -> Table:
     table = Table("attempt", "state", "details")
+    table.columns[0].overflow = "fold"
     for attempt in statuses:
         style = _STYLE[attempt.state]
         table.add_row(
@@ -93,5 +95,5 @@ def _details(attempt: AttemptStatus) -> str:
         return f"{error.code} ({error.kind.name.lower()}, {retry}): {error.message}"
     if attempt.outputs is not None:
         values = from_literal_map(attempt.outputs)
-        return ", ".join(f"{name}={value!r}" for name, value in values.items())
+        return ", ".join(f"{name}={show_value(value)}" for name, value in values.items())
     return ""
