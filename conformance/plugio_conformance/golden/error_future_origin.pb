@@ -1,0 +1,3 @@
+
+(
+NEWERNEWER happened *×Ù×®€åšw

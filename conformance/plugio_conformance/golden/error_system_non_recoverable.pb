@@ -1,0 +1,3 @@
+
+8
+SYSTEM:ConvertSYSTEM:Convert happened *×Ù×®€åšw

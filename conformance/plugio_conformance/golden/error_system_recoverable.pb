@@ -1,0 +1,3 @@
+
+<
+SYSTEM:DownloadSYSTEM:Download happened *×Ù×®€åšw

@@ -1,0 +1,3 @@
+
+(
+UnknownUnknown happened*×Ù×®€åšw

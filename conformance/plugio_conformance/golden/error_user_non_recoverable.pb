@@ -1,0 +1,3 @@
+
+:
+USER:ValueErrorUSER:ValueError happened *×Ù×®€åšw

@@ -1,0 +1,3 @@
+
+>
+USER:RecoverableUSER:Recoverable happened *×Ù×®€åšw

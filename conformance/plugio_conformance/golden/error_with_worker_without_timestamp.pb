@@ -1,0 +1,3 @@
+
+$
+USER:OOMUSER:OOM happened 2w-4

@@ -1,0 +1,3 @@
+
+1
+SYSTEMOSError: upload failed *×Ù×®€åšw

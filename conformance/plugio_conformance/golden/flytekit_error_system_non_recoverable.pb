@@ -1,0 +1,3 @@
+
+>
+SYSTEM%FlyteNonRecoverableSystemException: x *×Ù×®€åšw

@@ -1,0 +1,3 @@
+
+F
+UNKNOWN_OUTPUT#Type of output received not handled *×Ù×®€åšw

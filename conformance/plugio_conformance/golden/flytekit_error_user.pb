@@ -1,0 +1,3 @@
+
+>
+USER:RuntimeErrorValueError: bad input *×Ù×®€åšw2w-0

@@ -1,0 +1,3 @@
+
+E
+USER:Recoverable FlyteRecoverableException: flaky *×Ù×®€åšw

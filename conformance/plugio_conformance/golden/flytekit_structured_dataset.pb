@@ -1,0 +1,6 @@
+
+1
+table(
+&B$
+s3://bucket/raw/table
+	parquet

@@ -1,0 +1,5 @@
+
+
+point
+
+‚¡x¡ymsgpack

@@ -1,0 +1,6 @@
+
+/
+folder%
+#!
+
+s3://bucket/raw/cd/folder

@@ -1,0 +1,7 @@
+
+2
+file*
+(&
+
+
+csvs3://bucket/raw/ab/data.csv

@@ -1,0 +1,5 @@
+
+#
+failed
+2
+n3upstream failed

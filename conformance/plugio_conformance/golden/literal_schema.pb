@@ -1,0 +1,11 @@
+
+O
+frameF
+D"B
+s3://bucket/raw/schema(
+i
+f
+s
+b
+t
+d

@@ -1,0 +1,9 @@
+
+L
+tableC
+AB?
+s3://bucket/raw/table&
+$
+
+x	Z
+intparquetarrow"

@@ -1,0 +1,94 @@
+"""Write the conformance suite's golden vectors with Flyte's own Python packages.
+
+    python scripts/generate_golden.py [--flyteidl SPEC] [--flytekit SPEC] [--no-flytekit]
+
+Creates a throw-away virtual environment in a temporary directory, installs
+``flyteidl`` and ``flytekit`` there, and runs
+``conformance/golden_producers/produce.py`` inside it: every vector is
+encoded by a Flyte package (flyteidl's message classes, or flytekit's type
+engine and models written with flytekit's own ``write_proto_to_file``),
+decoded back with flyteidl for its JSON, and described. The result replaces
+``conformance/plugio_conformance/golden/``. plugio is not used, so the vectors
+say what Flyte means. If flytekit cannot be installed, the flyteidl vectors
+are written alone and ``golden/index.json`` says why.
+
+The versions are pinned so that a rerun writes the same bytes; pass other
+requirements to check newer releases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "conformance" / "plugio_conformance" / "golden"
+PRODUCE = ROOT / "conformance" / "golden_producers" / "produce.py"
+FLYTEIDL = "flyteidl==1.16.8"
+FLYTEKIT = "flytekit==1.16.31"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--flyteidl", default=FLYTEIDL, help=f"flyteidl to use ({FLYTEIDL})")
+    parser.add_argument("--flytekit", default=FLYTEKIT, help=f"flytekit to use ({FLYTEKIT})")
+    parser.add_argument("--no-flytekit", action="store_true", help="use flyteidl alone")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="plugio-golden-") as tmp:
+        python = make_venv(Path(tmp) / "venv")
+        if not pip_install(python, args.flyteidl):
+            raise SystemExit(f"pip could not install {args.flyteidl}")
+        missing = "not asked for (--no-flytekit)" if args.no_flytekit else ""
+        if not missing and not pip_install(python, args.flytekit):
+            missing = f"pip could not install {args.flytekit}"
+            print(f"{missing}: writing the flyteidl vectors alone", file=sys.stderr)
+        out = Path(tmp) / "golden"
+        out.mkdir()
+        command = [str(python), str(PRODUCE), str(out), "--flytekit-missing", missing]
+        subprocess.run(command, check=True)
+        keep_unchanged(GOLDEN, out)
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(out, GOLDEN)
+    index = json.loads((GOLDEN / "index.json").read_text())
+    print(f"wrote {len(index['vectors'])} vectors: {index['producers']}")
+    return 0
+
+
+def keep_unchanged(old: Path, new: Path) -> None:
+    """Keep the old bytes of every vector whose description and decoded value are unchanged.
+
+    flytekit writes map entries in hash-table order, which differs from run to
+    run; the old file then means the same, and keeping it keeps reruns quiet.
+    """
+    for described in new.glob("*.json"):
+        encoded = described.with_suffix(".pb")
+        if not (old / described.name).is_file() or not (old / encoded.name).is_file():
+            continue
+        before, after = (json.loads(path.read_text()) for path in (old / described.name, described))
+        before.pop("canonical", None)  # whether the bytes happen to be sorted
+        after.pop("canonical", None)
+        if before == after:
+            shutil.copyfile(old / encoded.name, encoded)
+            shutil.copyfile(old / described.name, described)
+
+
+def make_venv(path: Path) -> Path:
+    """A fresh virtual environment with pip at ``path``; its Python."""
+    venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    return path / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+
+
+def pip_install(python: Path, requirement: str) -> bool:
+    """Whether pip installed ``requirement`` into the environment of ``python``."""
+    command = [str(python), "-m", "pip", "install", "--quiet", requirement]
+    return subprocess.run(command, check=False).returncode == 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
