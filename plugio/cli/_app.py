@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from plugio._version import __version__
-from plugio.cli import _inputs, _inspect, _logs, _run, _status
+from plugio.cli import _conformance, _inputs, _inspect, _logs, _run, _status
 
 app = typer.Typer(
     name="plugio",
@@ -41,6 +41,7 @@ app.command("run")(_run.run)
 app.command("status")(_status.status)
 app.command("logs")(_logs.logs)
 app.command("metrics")(_logs.metrics)
+app.command("conformance")(_conformance.conformance)
 app.command("inspect")(_inspect.inspect)
 app.add_typer(_inputs.app, name="inputs")
 app.add_typer(_logs.stream_app, name="stream")

@@ -199,3 +199,10 @@ def test_checkpoint_is_restored_on_the_next_attempt(tmp_path: Path) -> None:
 def test_bad_usage_exits_2(tmp_path: Path) -> None:
     assert plugio("inputs", "create", str(tmp_path), "--set", "novalue").returncode == 2
     assert plugio("run", "--outputs", str(tmp_path)).returncode == 2
+
+
+def test_conformance_against_a_folder(tmp_path: Path) -> None:
+    result = plugio("conformance", str(tmp_path / "target"), "--", "-k", "DataStore and head")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "passed" in result.stdout
+    assert not any((tmp_path / "target").glob("plugio-conformance-*"))
