@@ -9,6 +9,8 @@ so ``except FileNotFoundError`` keeps working around plugio code::
     │   └── UniqueIdOverflowError
     ├── MissingDependencyError ........... ImportError
     ├── LiteralConversionError ........... TypeError, ValueError
+    ├── StaleWriterError ................. RuntimeError
+    ├── JournalError ..................... OSError
     ├── PayloadError ..................... ValueError
     │   ├── PayloadTooLargeError
     │   │   └── LiteralTooLargeError
@@ -34,6 +36,7 @@ __all__ = [
     "ConfigurationError",
     "CorruptPayloadError",
     "InvalidReferenceError",
+    "JournalError",
     "LiteralConversionError",
     "LiteralTooLargeError",
     "MissingDependencyError",
@@ -42,6 +45,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "PlugioError",
+    "StaleWriterError",
     "StorageError",
     "TransientStorageError",
     "UniqueIdOverflowError",
@@ -129,6 +133,31 @@ class MissingDependencyError(PlugioError, ImportError):
         self.protocol = protocol
         self.extra = extra
         self.module = module
+
+
+class StaleWriterError(PlugioError, RuntimeError):
+    """Another writer owns the stream: a newer epoch, or a second owner of this one.
+
+    A writer that meets this stops uploading; what it still holds stays in its
+    journal. ``epoch`` and ``owner`` name the writer that fenced it out.
+    """
+
+    def __init__(self, prefix: str, epoch: int, owner: str, reason: str) -> None:
+        super().__init__(f"{prefix}: stream is owned by epoch {epoch} ({owner}): {reason}")
+        self.prefix = prefix
+        self.epoch = epoch
+        self.owner = owner
+
+
+class JournalError(PlugioError, OSError):
+    """A local journal cannot be used: in use, unfinished, or not a journal."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class PayloadError(PlugioError, ValueError):
