@@ -206,3 +206,42 @@ def test_conformance_against_a_folder(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-2000:]
     assert "passed" in result.stdout
     assert not any((tmp_path / "target").glob("plugio-conformance-*"))
+
+
+def test_logs_follow_a_running_task_live(tmp_path: Path) -> None:
+    import time
+
+    out = tmp_path / "out"
+    marker = tmp_path / "release"
+    script = f'echo first; while [ ! -e "{marker}" ]; do sleep 0.1; done; echo last'
+    runner = subprocess.Popen(
+        [*PLUGIO, "run", "--outputs", str(out), "--", "sh", "-c", script],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    follower = subprocess.Popen(
+        [*PLUGIO, "logs", "--follow", "--interval", "0.2", str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert follower.stdout is not None
+        started = time.monotonic()
+        first = follower.stdout.readline()
+        seen_after = time.monotonic() - started
+        assert first.strip() == "first"
+        assert runner.poll() is None, "the line arrived while the task was still running"
+        marker.touch()
+        rest = follower.stdout.read()
+        assert "last" in rest
+        assert "succeeded" in rest
+        assert runner.wait(60) == 0
+        print(f"first line seen by the follower after {seen_after:.2f} s")
+    finally:
+        marker.touch()
+        for process in (runner, follower):
+            if process.poll() is None:
+                process.kill()
+            process.wait(30)
+        if follower.stdout is not None:
+            follower.stdout.close()
