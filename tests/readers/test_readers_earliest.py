@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import TypeVar
 
 import pytest
+from reader_support import (
+    Twin,
+    twin_fixture,  # noqa: F401 - the ``twin`` fixture
+)
 from rig import Rig
 
 from plugio.core import ContainerError, ErrorDocument
@@ -16,29 +18,9 @@ from plugio.execution import ErrorKind, ExecutionError
 from plugio.paths import ReadOnlyOutputPaths
 from plugio.readers import EarliestErrorStrategy, RemoteFileOutputReader
 
-T = TypeVar("T")
 LIMIT = 128
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 NOON = datetime(2024, 2, 21, 12, 0, tzinfo=timezone.utc)
-
-
-class Twin:
-    """Calls a reader method directly, or its ``_async`` twin in a fresh event loop."""
-
-    def __init__(self, use_async: bool) -> None:
-        self.use_async = use_async
-
-    def __call__(self, method: Callable[[], T]) -> T:
-        if not self.use_async:
-            return method()
-        twin = getattr(method.__self__, f"{method.__name__}_async")  # type: ignore[attr-defined]
-        result: T = asyncio.run(twin())
-        return result
-
-
-@pytest.fixture(params=["sync", "async"])
-def twin(request: pytest.FixtureRequest) -> Twin:
-    return Twin(request.param == "async")
 
 
 def earliest_reader(rig: Rig, concurrency: int = 4) -> RemoteFileOutputReader:

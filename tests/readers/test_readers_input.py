@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
+from reader_support import (
+    LIMIT,
+    Twin,
+    literal_map_of_size,
+    twin_fixture,  # noqa: F401 - the ``twin`` fixture
+)
 from rig import Rig
 
 from plugio.config import Limits, StorageConfig
@@ -17,38 +21,6 @@ from plugio.errors import CorruptPayloadError, NotFoundError, PayloadTooLargeErr
 from plugio.paths import InputPaths
 from plugio.readers import CachingInputReader, InputReader, RemoteFileInputReader
 from plugio.storage import DataStore
-
-T = TypeVar("T")
-LIMIT = 64
-
-
-class Twin:
-    """Calls a reader method directly, or its ``_async`` twin in a fresh event loop."""
-
-    def __init__(self, use_async: bool) -> None:
-        self.use_async = use_async
-
-    def __call__(self, method: Callable[[], T]) -> T:
-        if not self.use_async:
-            return method()
-        twin = getattr(method.__self__, f"{method.__name__}_async")  # type: ignore[attr-defined]
-        result: T = asyncio.run(twin())
-        return result
-
-
-@pytest.fixture(params=["sync", "async"])
-def twin(request: pytest.FixtureRequest) -> Twin:
-    return Twin(request.param == "async")
-
-
-def inputs_of_size(size: int) -> LiteralMap:
-    """A map whose encoding is exactly ``size`` bytes."""
-    for pad in range(size):
-        literals = LiteralMap()
-        literals.literals["x"].scalar.primitive.string_value = "a" * pad
-        if literals.ByteSize() == size:
-            return literals
-    raise AssertionError(f"no map of {size} bytes")
 
 
 def input_reader(rig: Rig, limit: int | None = LIMIT) -> tuple[RemoteFileInputReader, InputPaths]:
@@ -59,8 +31,8 @@ def input_reader(rig: Rig, limit: int | None = LIMIT) -> tuple[RemoteFileInputRe
 # -- RemoteFileInputReader ---------------------------------------------------------
 def test_reads_the_inputs_and_delegates_the_paths(rig: Rig, twin: Twin) -> None:
     reader, paths = input_reader(rig)
-    rig.store.write_protobuf(paths.get_input_path(), inputs_of_size(30))
-    assert twin(reader.get) == inputs_of_size(30)
+    rig.store.write_protobuf(paths.get_input_path(), literal_map_of_size(30))
+    assert twin(reader.get) == literal_map_of_size(30)
     assert reader.get_input_path() == paths.get_input_path() == rig.ref("in", "inputs.pb")
     assert reader.get_input_prefix_path() == paths.get_input_prefix_path() == rig.ref("in")
 
@@ -82,26 +54,26 @@ def test_missing_inputs_stay_not_found_keeping_the_cause(rig: Rig, twin: Twin) -
 
 def test_exactly_the_limit_is_read(rig: Rig, twin: Twin) -> None:
     reader, paths = input_reader(rig)
-    rig.store.write_protobuf(paths.get_input_path(), inputs_of_size(LIMIT))
-    assert twin(reader.get) == inputs_of_size(LIMIT)
+    rig.store.write_protobuf(paths.get_input_path(), literal_map_of_size(LIMIT))
+    assert twin(reader.get) == literal_map_of_size(LIMIT)
 
 
 def test_one_byte_over_is_too_large(rig: Rig, twin: Twin) -> None:
     reader, paths = input_reader(rig)
-    rig.store.write_protobuf(paths.get_input_path(), inputs_of_size(LIMIT + 1))
+    rig.store.write_protobuf(paths.get_input_path(), literal_map_of_size(LIMIT + 1))
     with pytest.raises(PayloadTooLargeError) as raised:
         twin(reader.get)
     assert (raised.value.ref, raised.value.limit) == (paths.get_input_path(), LIMIT)
     assert "failed to read data from dataDir" in str(raised.value)
     assert isinstance(raised.value.__cause__, PayloadTooLargeError)
     unlimited, _ = input_reader(rig, limit=None)
-    assert twin(unlimited.get) == inputs_of_size(LIMIT + 1)
+    assert twin(unlimited.get) == literal_map_of_size(LIMIT + 1)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage"])
 def test_undecodable_inputs_are_corrupt(rig: Rig, twin: Twin, damage: str) -> None:
     reader, paths = input_reader(rig)
-    data = inputs_of_size(40).SerializeToString()
+    data = literal_map_of_size(40).SerializeToString()
     rig.store.write_bytes(paths.get_input_path(), data[:-3] if damage == "truncated" else b"junk")
     with pytest.raises(CorruptPayloadError) as raised:
         twin(reader.get)
@@ -111,7 +83,7 @@ def test_undecodable_inputs_are_corrupt(rig: Rig, twin: Twin, damage: str) -> No
 def test_default_limit_is_the_store_config() -> None:
     store = DataStore(StorageConfig(limits=Limits(max_payload_bytes=LIMIT)))
     paths = InputPaths(store, "memory://input-defaults/in")
-    store.write_protobuf(paths.get_input_path(), inputs_of_size(LIMIT + 1))
+    store.write_protobuf(paths.get_input_path(), literal_map_of_size(LIMIT + 1))
     with pytest.raises(PayloadTooLargeError):
         RemoteFileInputReader(store, paths).get()
     assert RemoteFileInputReader(store, paths, max_payload_bytes=None).get().literals
@@ -140,7 +112,7 @@ class CountingReader(InputReader):
         time.sleep(self.delay)
         if failing:
             raise NotFoundError("not yet", self.get_input_path())
-        return inputs_of_size(20)
+        return literal_map_of_size(20)
 
 
 def test_cache_delegates_the_paths() -> None:
@@ -162,8 +134,8 @@ def test_cache_never_keeps_a_failure(twin: Twin) -> None:
     cached = CachingInputReader(source)
     with pytest.raises(NotFoundError):
         twin(cached.get)
-    assert twin(cached.get) == inputs_of_size(20)
-    assert twin(cached.get) == inputs_of_size(20)
+    assert twin(cached.get) == literal_map_of_size(20)
+    assert twin(cached.get) == literal_map_of_size(20)
     assert source.reads == 2
 
 
@@ -205,7 +177,7 @@ def test_waiters_share_a_failed_read_and_the_next_call_reads_again() -> None:
     outcomes = asyncio.run(main())
     assert source.reads == 1
     assert all(isinstance(outcome, NotFoundError) for outcome in outcomes)
-    assert cached.get() == inputs_of_size(20)
+    assert cached.get() == literal_map_of_size(20)
     assert source.reads == 2
 
 
@@ -216,7 +188,7 @@ class FirstReadHangs(CountingReader):
         self.reads += 1
         if self.reads == 1:
             await asyncio.sleep(10)
-        return inputs_of_size(20)
+        return literal_map_of_size(20)
 
 
 def test_a_cancelled_read_lets_a_waiter_read_again() -> None:
@@ -231,7 +203,7 @@ def test_a_cancelled_read_lets_a_waiter_read_again() -> None:
         first.cancel()
         return await asyncio.wait_for(waiter, 5)
 
-    assert asyncio.run(main()) == inputs_of_size(20)
+    assert asyncio.run(main()) == literal_map_of_size(20)
     assert source.reads == 2
 
 
@@ -240,7 +212,7 @@ def test_cache_over_a_remote_reader(rig: Rig, twin: Twin) -> None:
     cached = CachingInputReader(reader)
     with pytest.raises(PlugioError):
         twin(cached.get)
-    rig.store.write_protobuf(paths.get_input_path(), inputs_of_size(30))
-    assert twin(cached.get) == inputs_of_size(30)
+    rig.store.write_protobuf(paths.get_input_path(), literal_map_of_size(30))
+    assert twin(cached.get) == literal_map_of_size(30)
     rig.store.delete(paths.get_input_path())
-    assert twin(cached.get) == inputs_of_size(30)  # kept: no read
+    assert twin(cached.get) == literal_map_of_size(30)  # kept: no read

@@ -2,66 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import pytest
+from reader_support import (
+    LIMIT,
+    Twin,
+    error_document_of_size,
+    literal_map_of_size,
+    reader_for,
+    twin_fixture,  # noqa: F401 - the ``twin`` fixture
+)
 from rig import Rig
 
 from plugio.config import Limits, StorageConfig
-from plugio.core import ContainerError, ErrorDocument, LiteralMap
 from plugio.errors import PayloadTooLargeError
 from plugio.paths import ReadOnlyOutputPaths
 from plugio.readers import RemoteFileOutputReader
 from plugio.storage import DataStore
-
-T = TypeVar("T")
-LIMIT = 64
-
-
-class Twin:
-    """Calls a reader method directly, or its ``_async`` twin in a fresh event loop."""
-
-    def __init__(self, use_async: bool) -> None:
-        self.use_async = use_async
-
-    def __call__(self, method: Callable[[], T]) -> T:
-        if not self.use_async:
-            return method()
-        twin = getattr(method.__self__, f"{method.__name__}_async")  # type: ignore[attr-defined]
-        result: T = asyncio.run(twin())
-        return result
-
-
-@pytest.fixture(params=["sync", "async"])
-def twin(request: pytest.FixtureRequest) -> Twin:
-    return Twin(request.param == "async")
-
-
-def outputs_of_size(size: int) -> LiteralMap:
-    """A map whose encoding is exactly ``size`` bytes."""
-    for pad in range(size):
-        literals = LiteralMap()
-        literals.literals["x"].scalar.primitive.string_value = "a" * pad
-        if literals.ByteSize() == size:
-            return literals
-    raise AssertionError(f"no map of {size} bytes")
-
-
-def error_document_of_size(size: int) -> ErrorDocument:
-    """An error document whose encoding is exactly ``size`` bytes."""
-    for pad in range(size):
-        document = ErrorDocument(error=ContainerError(code="E", message="m" * pad))
-        if document.ByteSize() == size:
-            return document
-    raise AssertionError(f"no document of {size} bytes")
-
-
-def reader_for(rig: Rig, **options: Any) -> tuple[RemoteFileOutputReader, ReadOnlyOutputPaths]:
-    paths = ReadOnlyOutputPaths(rig.store, rig.ref("out"))
-    options.setdefault("max_payload_bytes", LIMIT)
-    return RemoteFileOutputReader(rig.store, paths, **options), paths
 
 
 def test_exists_allows_exactly_the_limit(rig: Rig, twin: Twin) -> None:
@@ -83,7 +39,7 @@ def test_exists_refuses_one_byte_over_naming_path_size_and_limit(rig: Rig, twin:
 
 def test_none_is_unlimited(rig: Rig, twin: Twin) -> None:
     reader, paths = reader_for(rig, max_payload_bytes=None)
-    big = outputs_of_size(3 * LIMIT)
+    big = literal_map_of_size(3 * LIMIT)
     rig.store.write_protobuf(paths.get_output_path(), big)
     rig.store.write_protobuf(paths.get_error_path(), error_document_of_size(3 * LIMIT))
     assert reader.max_payload_bytes is None
@@ -155,13 +111,13 @@ def test_read_error_refuses_one_byte_over(rig: Rig, twin: Twin) -> None:
 
 def test_read_allows_exactly_the_limit(rig: Rig, twin: Twin) -> None:
     reader, paths = reader_for(rig)
-    rig.store.write_protobuf(paths.get_output_path(), outputs_of_size(LIMIT))
-    assert twin(reader.read) == (outputs_of_size(LIMIT), None)
+    rig.store.write_protobuf(paths.get_output_path(), literal_map_of_size(LIMIT))
+    assert twin(reader.read) == (literal_map_of_size(LIMIT), None)
 
 
 def test_read_refuses_one_byte_over(rig: Rig, twin: Twin) -> None:
     reader, paths = reader_for(rig)
-    rig.store.write_protobuf(paths.get_output_path(), outputs_of_size(LIMIT + 1))
+    rig.store.write_protobuf(paths.get_output_path(), literal_map_of_size(LIMIT + 1))
     with pytest.raises(PayloadTooLargeError) as raised:
         twin(reader.read)
     assert (raised.value.ref, raised.value.limit) == (paths.get_output_path(), LIMIT)

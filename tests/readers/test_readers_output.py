@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+from reader_support import (
+    Twin,
+    error_document_of_size,
+    literal_map_of_size,
+    reader_for,
+    twin_fixture,  # noqa: F401 - the ``twin`` fixture
+)
 from rig import Rig
 
 from plugio.core import ContainerError, ErrorDocument, LiteralMap
@@ -18,28 +24,7 @@ from plugio.paths import ReadOnlyOutputPaths
 from plugio.readers import RemoteFileOutputReader, SingleErrorStrategy
 from plugio.storage import DataStore
 
-T = TypeVar("T")
-LIMIT = 64
 STAMP = datetime(2024, 2, 21, 12, 30, 15, 250000, tzinfo=timezone.utc)
-
-
-class Twin:
-    """Calls a reader method directly, or its ``_async`` twin in a fresh event loop."""
-
-    def __init__(self, use_async: bool) -> None:
-        self.use_async = use_async
-
-    def __call__(self, method: Callable[[], T]) -> T:
-        if not self.use_async:
-            return method()
-        twin = getattr(method.__self__, f"{method.__name__}_async")  # type: ignore[attr-defined]
-        result: T = asyncio.run(twin())
-        return result
-
-
-@pytest.fixture(params=["sync", "async"])
-def twin(request: pytest.FixtureRequest) -> Twin:
-    return Twin(request.param == "async")
 
 
 def outputs(**values: int) -> LiteralMap:
@@ -47,31 +32,6 @@ def outputs(**values: int) -> LiteralMap:
     for name, value in values.items():
         literals.literals[name].scalar.primitive.integer = value
     return literals
-
-
-def outputs_of_size(size: int) -> LiteralMap:
-    """A map whose encoding is exactly ``size`` bytes."""
-    for pad in range(size):
-        literals = LiteralMap()
-        literals.literals["x"].scalar.primitive.string_value = "a" * pad
-        if literals.ByteSize() == size:
-            return literals
-    raise AssertionError(f"no map of {size} bytes")
-
-
-def error_document_of_size(size: int) -> ErrorDocument:
-    """An error document whose encoding is exactly ``size`` bytes."""
-    for pad in range(size):
-        document = ErrorDocument(error=ContainerError(code="E", message="m" * pad))
-        if document.ByteSize() == size:
-            return document
-    raise AssertionError(f"no document of {size} bytes")
-
-
-def reader_for(rig: Rig, **options: Any) -> tuple[RemoteFileOutputReader, ReadOnlyOutputPaths]:
-    paths = ReadOnlyOutputPaths(rig.store, rig.ref("out"))
-    options.setdefault("max_payload_bytes", LIMIT)
-    return RemoteFileOutputReader(rig.store, paths, **options), paths
 
 
 def container_error(**fields: Any) -> ContainerError:
@@ -213,7 +173,7 @@ def test_read_of_missing_outputs_raises_not_found_keeping_the_cause(rig: Rig, tw
 @pytest.mark.parametrize("damage", ["truncated", "garbage"])
 def test_read_of_undecodable_outputs_raises(rig: Rig, twin: Twin, damage: str) -> None:
     reader, paths = reader_for(rig)
-    rig.store.write_bytes(paths.get_output_path(), undecodable(damage, outputs_of_size(40)))
+    rig.store.write_bytes(paths.get_output_path(), undecodable(damage, literal_map_of_size(40)))
     with pytest.raises(CorruptPayloadError) as raised:
         twin(reader.read)
     assert isinstance(raised.value.__cause__, CorruptPayloadError)
