@@ -45,6 +45,7 @@ from typing import Any
 from plugio.checkpoints import Checkpoint
 from plugio.execution import ErrorKind, ExecutionError
 from plugio.literals import BlobRef, LocalBlob, from_literal_map, to_literal_map
+from plugio.literals._blobs import plan_upload
 from plugio.paths import InputPaths, RemoteCheckpointPaths
 from plugio.readers import InMemoryOutputReader, RemoteFileInputReader
 from plugio.references import join
@@ -243,8 +244,9 @@ class TaskRun:
         return values
 
     def _commit(self, values: dict[str, Any]) -> None:
+        uploaded = {name: self._upload(value) for name, value in values.items()}
         literal_map = to_literal_map(
-            values, store=self.store, raw_output_prefix=self.raw_output_prefix
+            uploaded, store=self.store, raw_output_prefix=self.raw_output_prefix
         )
         deck = self.output_dir / DECK_HTML
         if deck.exists():
@@ -252,6 +254,14 @@ class TaskRun:
         RemoteFileOutputWriter(self.store, self.paths).put(
             InMemoryOutputReader(literals=literal_map)
         )
+
+    def _upload(self, value: Any) -> Any:
+        """A local file or folder uploaded (with progress) and named as Flyte's SDK does."""
+        if not isinstance(value, LocalBlob):
+            return value
+        upload, multipart = plan_upload(os.fspath(value.path), self.raw_output_prefix)
+        self.store.put(upload.local_path, upload.uri, progress=self.progress)
+        return BlobRef(upload.uri, multipart=multipart, format=value.format, store=self.store)
 
     def cleanup(self) -> None:
         """Remove the working folder (when it was not given by the caller)."""
