@@ -1,44 +1,32 @@
-"""plugio side by side with its peers, on a real S3 server, in one table.
+"""plugio side by side with flytekit, s3fs and obstore, on the same servers, in one table.
 
-    python benchmarks/run.py [--quick] [--only NAME] [--repeats N]
+    python benchmarks/run.py [--quick] [--only SCENARIO] [--repeats N] [--write]
 
-Starts SeaweedFS on 127.0.0.1 (``tests/servers.py``), runs each scenario of
-``benchmarks/side_by_side.py`` and prints one row per peer: the scenario,
-plugio's time, the peer's time and their ratio (peer time / plugio time, so
-above 1 means plugio is faster). Every figure is the median of ``--repeats``
-timed runs after one warm-up, measured in this run, against the same server
-and the same data.
+Creates (or reuses) one virtual environment per contender under
+``.cache/bench-envs/``, starts SeaweedFS on 127.0.0.1 (``tests/servers.py``),
+seeds each scenario's data, runs every contender's worker one after another
+and prints one row per scenario and backend: plugio's figure, each peer's,
+the fastest peer and the ratios (peer time / plugio time: above 1, plugio is
+faster), the target and whether it is met. ``--write`` puts the tables, the
+date and the machine into BENCHMARKS.md, which says what each scenario
+measures. Progress goes to stderr. The exit status is 1 when a contender
+failed or returned a wrong result.
 
-Scenarios (``--quick`` sizes in brackets):
-
-- ``status_2000``: status of 2000 [100] attempts, a third succeeded, a third
-  failed: ``check_attempts_async`` against s3fs ``_info`` of ``outputs.pb``
-  and ``error.pb``, one attempt after another and under ``asyncio.gather``
-  with the same concurrency (64);
-- ``roundtrip_1k`` / ``roundtrip_1m``: write ``outputs.pb`` holding a
-  LiteralMap of ~1 KiB / ~1 MiB and read it back: ``write_protobuf`` /
-  ``read_protobuf`` against s3fs ``pipe`` / ``cat`` and a protobuf parse;
-- ``values_10k``: ``to_literal`` / ``from_literal`` of a dict of 10,000 ints
-  and a list of 10,000 strings, against flytekit's ``TypeEngine``;
-- ``files_1000x4k``: upload and download a folder of 1000 [100] files of
-  4 KiB: ``DataStore.put`` / ``get`` against recursive s3fs ``put`` / ``get``.
-
-How peers are measured: a peer is the plain library a user would call
-instead of plugio (s3fs, flytekit), called in this same process, right after
-plugio, with the same sizes, repeats and server. s3fs is one of plugio's own
-dependencies, so it is always measured. A peer whose package cannot be
-imported by the interpreter running this command is shown as "n/a": to
-measure it, create a separate virtual environment, install plugio and the peer
-there (``pip install -e '.[s3,test]' flytekit``) and run this command with
-that environment's ``python``, so that plugio's development environment never
-holds the peers.
+``--python PATH`` runs every contender with that interpreter instead of the
+environments (a contender whose package does not import there is n/a); the
+smoke test uses it.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -48,71 +36,110 @@ import servers
 
 servers.configure_client_environment()
 
-from side_by_side import SCENARIOS, Bench, Results, Sizes  # noqa: E402
-
-QUICK = Sizes(attempts=100, files=100, repeats=3)
-
-
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if value < 1:
-        return f"{value * 1000:.1f} ms"
-    return f"{value:.2f} s"
+import report  # noqa: E402
+from contenders import CONTENDERS, REPO, prepare_envs  # noqa: E402
+from scenarios import MIB, QUICK, SCENARIOS, Context, Row, S3Target, Sizes  # noqa: E402
 
 
-def ratio(peer: float | None, plugio: float | None) -> str:
-    if peer is None or not plugio:
-        return "n/a"
-    return f"{peer / plugio:.2f}x"
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
-def table(results: dict[str, Results]) -> str:
-    """One row per scenario and peer: plugio's time, the peer's, the ratio."""
-    header = ("scenario", "plugio", "peer", "peer time", "ratio")
-    rows: list[tuple[str, ...]] = [header]
-    for scenario, figures in results.items():
-        plugio = figures.get("plugio")
-        for peer, value in figures.items():
-            if peer != "plugio":
-                rows.append((scenario, seconds(plugio), peer, seconds(value), ratio(value, plugio)))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    lines = []
-    for row in rows:
-        cells = [
-            cell.ljust(width) if column in (0, 2) else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+def run_scenarios(ctx: Context, names: Sequence[str]) -> list[Row]:
+    """Run the named scenarios in order; their rows."""
+    rows: list[Row] = []
+    for name in names:
+        log(f"running {name} ...")
+        started = time.monotonic()
+        rows += SCENARIOS[name](ctx)
+        log(f"{name} done in {time.monotonic() - started:.0f} s")
+    return rows
+
+
+def configured_s3_client() -> str | None:
+    """The default of ``S3Options.client`` in this checkout, if it has that field."""
+    from plugio import S3Options
+
+    field = S3Options.model_fields.get("client")
+    return None if field is None else str(field.default)
+
+
+def command(args: argparse.Namespace) -> str:
+    """The command line that reproduces this run (without ``--python``)."""
+    words = ["python benchmarks/run.py"]
+    if args.quick:
+        words.append("--quick")
+    if args.only:
+        words.append(f"--only {args.only}")
+    if args.repeats is not None:
+        words.append(f"--repeats {args.repeats}")
+    return " ".join([*words, "--write"])
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, 3 repeats")
+    parser.add_argument("--only", choices=list(SCENARIOS), help="run this scenario alone")
+    parser.add_argument("--repeats", type=int, help="timed runs per figure (default 7, quick 3)")
+    parser.add_argument("--write", action="store_true", help="write the results to BENCHMARKS.md")
+    parser.add_argument("--python", help="run every contender with this interpreter, no envs")
+    args = parser.parse_args(argv)
+    if args.repeats is not None and args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, 3 repeats")
-    parser.add_argument("--only", choices=sorted(SCENARIOS), help="run this scenario alone")
-    parser.add_argument("--repeats", type=int, help="timed runs per figure (default 5, quick 3)")
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     sizes = QUICK if args.quick else Sizes()
     if args.repeats is not None:
-        if args.repeats < 1:
-            parser.error("--repeats must be at least 1")
-        sizes = dataclasses.replace(sizes, repeats=args.repeats)
+        sizes = dataclasses.replace(sizes, repeats=args.repeats, slow_repeats=args.repeats)
     names = [args.only] if args.only else list(SCENARIOS)
+    started = time.monotonic()
+    envs = prepare_envs(args.python, [contender.name for contender in CONTENDERS], log)
+    env_seconds = time.monotonic() - started
 
-    results: dict[str, Results] = {}
-    with servers.seaweedfs_server() as s3:
-        bench = Bench.connect(s3.endpoint_url, s3.access_key_id, s3.secret_access_key, s3.bucket)
-        for name in names:
-            print(f"running {name} ...", file=sys.stderr, flush=True)
-            results[name] = SCENARIOS[name](bench, sizes)
+    with servers.seaweedfs_server() as s3, tempfile.TemporaryDirectory(prefix="bench-") as work:
+        target = S3Target(s3.endpoint_url, s3.access_key_id, s3.secret_access_key, s3.bucket)
+        ctx = Context(envs, target, sizes, Path(work), uuid.uuid4().hex[:12], log)
+        rows = run_scenarios(ctx, names)
+    total = time.monotonic() - started
+
     print(
-        f"attempts: {sizes.attempts}, files: {sizes.files} x {sizes.file_bytes} B,"
-        f" values: {sizes.values}, median of {sizes.repeats} runs"
+        f"attempts: {sizes.attempts}, files: {sizes.files} x {sizes.file_bytes} B, large file:"
+        f" {sizes.large_file // MIB} MiB, values: {sizes.values}; median of"
+        f" {sizes.repeats} runs ({sizes.slow_repeats} for the slow figures) after one warm-up"
     )
-    print(table(results))
-    return 0
+    print(report.text_report(rows))
+    log(f"environments ready in {env_seconds:.0f} s; whole run {total / 60:.1f} min")
+    if args.write:
+        run_facts = [
+            ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+            ("command", command(args)),
+            (
+                "sizes",
+                f"{sizes.attempts} attempts, payloads {sizes.small_payload} B and"
+                f" {sizes.large_payload} B, {sizes.files} files of {sizes.file_bytes} B,"
+                f" one file of {sizes.large_file // MIB} MiB, {sizes.values} values",
+            ),
+            (
+                "repeats",
+                f"median of {sizes.repeats} timed runs after one warm-up; {sizes.slow_repeats}"
+                " for the one-by-one status checks and the large file",
+            ),
+            ("duration", f"{total / 60:.1f} min, of which {env_seconds:.0f} s for environments"),
+        ]
+        facts = report.machine(
+            envs,
+            report.weed_version(servers.find_weed()),
+            report.s3_client(rows, configured_s3_client()),
+        )
+        path = REPO / "BENCHMARKS.md"
+        report.write_markdown(path, report.markdown_results(rows, facts, run_facts))
+        log(f"wrote {path.name}")
+    for failure in ctx.failures:
+        log(f"FAILED: {failure}")
+    return 1 if ctx.failures else 0
 
 
 if __name__ == "__main__":
