@@ -8,7 +8,7 @@ line or error message, and are revealed only when a filesystem is built.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,7 +35,16 @@ def _reveal(value: SecretStr | None) -> str | None:
 
 
 class S3Options(_Section):
-    """Options for ``s3://`` (s3fs)."""
+    """Options for ``s3://``, served by obstore or s3fs."""
+
+    client: Literal["auto", "obstore", "s3fs"] = "auto"
+    """Which client makes the requests. Env: ``PLUGIO_S3__CLIENT``.
+
+    ``auto`` uses obstore (the ``obstore`` extra) when it is installed and
+    nothing needs s3fs: no ``protocol_options`` or storage options for ``s3``,
+    and no named AWS profile or shared credentials file as the only source of
+    credentials. Otherwise s3fs.
+    """
 
     endpoint_url: str | None = None
     """A custom endpoint such as ``http://127.0.0.1:8333``. Env: ``PLUGIO_S3__ENDPOINT_URL``."""

@@ -11,7 +11,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pytest
 import servers
@@ -59,10 +59,19 @@ def azure_server() -> Iterator[servers.AzureServer]:
     yield from _start(servers.azurite_server)
 
 
-def s3_config(server: servers.S3Server, endpoint: str | None = None, **retry: Any) -> StorageConfig:
-    """Settings for SeaweedFS (or a proxy in front of it at ``endpoint``)."""
+def s3_config(
+    server: servers.S3Server,
+    endpoint: str | None = None,
+    client: Literal["auto", "obstore", "s3fs"] = "auto",
+    **retry: Any,
+) -> StorageConfig:
+    """Settings for SeaweedFS (or a proxy in front of it at ``endpoint``).
+
+    ``auto`` is obstore here: the test extra installs it.
+    """
     return StorageConfig(
         s3=S3Options(
+            client=client,
             endpoint_url=endpoint or server.endpoint_url,
             access_key_id=SecretStr(server.access_key_id),
             secret_access_key=SecretStr(server.secret_access_key),
@@ -109,9 +118,10 @@ def stores(
         if name == "local":
             root = str(tmp_path_factory.mktemp("local-store"))
             return DataStore(StorageConfig(retry=TEST_RETRY)), root, {}
-        if name == "s3":
+        if name in ("s3", "s3fs"):
             s3: servers.S3Server = request.getfixturevalue("s3_server")
-            return DataStore(s3_config(s3)), f"s3://{s3.bucket}", {}
+            client: Literal["auto", "s3fs"] = "auto" if name == "s3" else "s3fs"
+            return DataStore(s3_config(s3, client=client)), f"s3://{s3.bucket}", {}
         if name == "gcs":
             gcs: servers.GCSServer = request.getfixturevalue("gcs_server")
             flags = {"checks_credentials": False}

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from plugio.storage import DataStore
 
-BACKENDS = ("memory", "local", "s3", "gcs", "azure")
+#: ``s3`` is S3 through obstore (the default when installed), ``s3fs`` through s3fs.
+BACKENDS = ("memory", "local", "s3", "s3fs", "gcs", "azure")
 
 
 @dataclass

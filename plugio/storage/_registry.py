@@ -8,6 +8,7 @@ too (``hdfs://``, ``sftp://``, ``http://`` ...) with the options passed for it.
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from plugio.storage._backend import (
     S3Backend,
     SyncBackend,
 )
+from plugio.storage._obstore import obstore_forked
 
 __all__ = ["Protocol", "canonical_protocol", "create_backend"]
 
@@ -73,6 +75,11 @@ def create_backend(
     Returns the backend and the storage options used (for scrubbing secrets).
     """
     family = _KNOWN.get(protocol)
+    if family is _S3 and _s3_client(protocol, config, options) == "obstore":
+        from plugio.storage._obstore import ObstoreS3Backend, obstore_settings
+
+        settings = obstore_settings(config.s3)
+        return ObstoreS3Backend(settings), _secret_named(settings)
     if family is not None and not _installed(family.module):
         raise MissingDependencyError(protocol, family.extra, family.module)
     merged = _storage_options(protocol, family, config)
@@ -88,6 +95,63 @@ def create_backend(
     else:
         backend_class = AsyncBackend if getattr(fs, "async_impl", False) else SyncBackend
     return backend_class(fs, protocol), merged
+
+
+def _s3_client(protocol: str, config: StorageConfig, options: dict[str, Any]) -> str:
+    """``obstore`` or ``s3fs``: the client that serves ``s3://`` under ``config``."""
+    choice = config.s3.client
+    forked = obstore_forked()
+    if choice == "obstore":
+        if not _installed("obstore"):
+            raise MissingDependencyError(protocol, "obstore", "obstore")
+        if forked:
+            raise ConfigurationError(
+                "obstore cannot run in a process forked after it was used (its Rust runtime"
+                " does not survive fork): start workers with the 'spawn' method, or set"
+                " s3.client='s3fs'"
+            )
+        if options or config.protocol_options.get(protocol) or config.protocol_options.get("s3"):
+            raise ConfigurationError(
+                "s3 storage options are s3fs arguments; with s3.client='obstore' use the"
+                " typed s3 settings (endpoint_url, region, credentials) instead"
+            )
+        return "obstore"
+    if choice == "s3fs" or forked or not _installed("obstore"):
+        return "s3fs"
+    if options or config.protocol_options.get(protocol) or config.protocol_options.get("s3"):
+        return "s3fs"
+    return "s3fs" if _needs_shared_profile(config) else "obstore"
+
+
+def _needs_shared_profile(config: StorageConfig) -> bool:
+    """Whether credentials can only come from an AWS profile (which obstore cannot read)."""
+    s3 = config.s3
+    if s3.anonymous or s3.access_key_id is not None:
+        return False
+    if os.environ.get("AWS_PROFILE"):
+        return True
+    if any(
+        os.environ.get(name)
+        for name in (
+            "AWS_ACCESS_KEY_ID",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        )
+    ):
+        return False
+    home = os.path.expanduser("~/.aws")
+    shared = (
+        os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, "credentials"),
+        os.environ.get("AWS_CONFIG_FILE") or os.path.join(home, "config"),
+    )
+    return any(os.path.exists(path) for path in shared)
+
+
+def _secret_named(settings: dict[str, Any]) -> dict[str, Any]:
+    """obstore's credential settings under the names the store scrubs from errors."""
+    names = {"access_key_id": "key", "secret_access_key": "secret", "token": "token"}
+    return {names.get(name, name): value for name, value in settings.items()}
 
 
 def _installed(module: str) -> bool:

@@ -17,6 +17,7 @@ from plugio.errors import InvalidReferenceError, NotFoundError
 from plugio.storage import _operations as ops
 from plugio.storage._backend import Backend, LocalBackend
 from plugio.storage._model import ObjectInfo, ProgressCallback
+from plugio.storage._obstore import ObstoreS3Backend
 from plugio.storage._registry import canonical_protocol, create_backend
 from plugio.storage._retry import retrying
 from plugio.storage._streams import AbortableWriter, open_buffered_writer, open_local_writer
@@ -258,6 +259,8 @@ class DataStore:
         backend, path = self._resolve(ref)
         kwargs.setdefault("block_size", self._config.transfer.chunk_size)
         try:
+            if isinstance(backend, ObstoreS3Backend):
+                return backend.open(path, mode, kwargs["block_size"])
             if mode == "wb" and isinstance(backend, LocalBackend):
                 return open_local_writer(path)
             if mode == "wb" and backend.protocol == "memory":

@@ -179,6 +179,16 @@ def _classify_status(status: int | None) -> type[StorageError] | None:
 
 
 def _classify_type(exc: BaseException) -> type[StorageError] | None:
+    if _is_obstore(exc):
+        name = type(exc).__name__
+        if name in ("PermissionDeniedError", "UnauthenticatedError"):
+            return PermissionDeniedError
+        if name in ("AlreadyExistsError", "PreconditionError"):
+            return AlreadyExistsError
+        if name in ("InvalidPathError", "UnknownConfigurationKeyError"):
+            return BadRequestError
+        if _OBSTORE_UNSENT.search(str(exc)):
+            return TransientStorageError
     if isinstance(exc, FileNotFoundError):
         return NotFoundError
     if isinstance(exc, FileExistsError):
@@ -213,7 +223,31 @@ def _http_facts(exc: BaseException) -> _HttpFacts:
     return _HttpFacts()
 
 
+_OBSTORE_STATUS = re.compile(r"non-2xx status code: (\d{3})")
+_OBSTORE_CODE = re.compile(r"<Code>([^<]{1,100})</Code>")
+_OBSTORE_UNSENT = re.compile(
+    r"HTTP error: error (sending request|decoding response body)"
+    r"|kind: (Timeout|Connect|Interrupted|Request|Body)\b"
+)
+
+
+def _obstore_facts(exc: BaseException) -> _HttpFacts | None:
+    """What an obstore error's text says: the HTTP status and the S3 error code."""
+    text = str(exc)
+    status = _OBSTORE_STATUS.search(text)
+    if status is None:
+        return None
+    code = _OBSTORE_CODE.search(text)
+    return _HttpFacts(status=int(status.group(1)), code=code.group(1) if code else None)
+
+
+def _is_obstore(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("obstore") or "\n\nDebug source:\n" in str(exc)
+
+
 def _facts_of(exc: BaseException) -> _HttpFacts | None:
+    if _is_obstore(exc):
+        return _obstore_facts(exc)
     response = getattr(exc, "response", None)
     if isinstance(response, Mapping) and "Error" in response:  # botocore ClientError
         meta: Mapping[str, Any] = response.get("ResponseMetadata", {})
@@ -269,5 +303,5 @@ def _seconds(raw: str, scale: float = 1.0) -> float | None:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip() or repr(exc)
+    text = str(exc).split("\n\nDebug source:", 1)[0].strip() or repr(exc)
     return f"{type(exc).__name__}: {text}"
