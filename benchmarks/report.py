@@ -28,7 +28,8 @@ def seconds(value: float) -> str:
 
 
 def rate(bytes_per_second: float) -> str:
-    return f"{bytes_per_second / MIB:.0f} MiB/s"
+    value = bytes_per_second / MIB
+    return f"{value:.1f} MiB/s" if value < 10 else f"{value:.0f} MiB/s"
 
 
 def mib(value: int | None) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import os
 import sys
 import tempfile
 import time
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = dataclasses.replace(sizes, repeats=args.repeats, slow_repeats=args.repeats)
     names = [args.only] if args.only else list(SCENARIOS)
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     envs = prepare_envs(args.python, [contender.name for contender in CONTENDERS], log)
     env_seconds = time.monotonic() - started
 
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(envs, target, sizes, Path(work), uuid.uuid4().hex[:12], log)
         rows = run_scenarios(ctx, names)
     total = time.monotonic() - started
+    load_after = os.getloadavg()[0]
 
     print(
         f"attempts: {sizes.attempts}, files: {sizes.files} x {sizes.file_bytes} B, large file:"
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                 " for the one-by-one status checks and the large file",
             ),
             ("duration", f"{total / 60:.1f} min, of which {env_seconds:.0f} s for environments"),
+            ("load average", f"{load_before:.2f} at the start, {load_after:.2f} at the end"),
         ]
         facts = report.machine(
             envs,

@@ -233,10 +233,10 @@ class Context:
         if env.python is None:
             figure.problem = f"n/a: {env.reason}"
             return figure
-        label = figure.label
-        self.log(f"  {params['scenario']} {params['backend']}: {label} ...")
+        self.log(f"  {params['scenario']} {params['backend']}: {figure.label} ...")
+        scratch = self.scratch(f"{contender}-{params['scenario']}-{params['backend']}")
         try:
-            result = run_worker(env, params, child_environment())
+            result = run_worker(env, {"scratch": str(scratch), **params}, child_environment())
         except WorkerFailed as exc:
             return self.failed(figure, str(exc))
         figure.median, figure.times = result["median"], result["times"]

@@ -75,10 +75,7 @@ def status(params: Params) -> Result:
     prefixes = attempt_prefixes(params["base"], params["attempts"])
     expected = expected_counts(params["attempts"])
     if params["variant"] == "gather":
-        return measure(
-            lambda _: check_status(asyncio.run(gathered(params, prefixes)), expected),
-            params["repeats"],
-        )
+        return gathered(params, prefixes, expected)
     fs = make_fs(params)
 
     def one(prefix: str) -> str | None:
@@ -92,10 +89,11 @@ def status(params: Params) -> Result:
     )
 
 
-async def gathered(params: Params, prefixes: list[str]) -> list[str | None]:
-    """The status of every attempt with s3fs's async API, ``concurrency`` attempts at once."""
+def gathered(params: Params, prefixes: list[str], expected: dict[str, int]) -> Result:
+    """The async API on one event loop and one session, kept across runs as a service would."""
+    loop = asyncio.new_event_loop()
     fs = make_fs(params, asynchronous=True)
-    session = await fs.set_session()
+    session = loop.run_until_complete(fs.set_session())
     semaphore = asyncio.Semaphore(params["concurrency"])
 
     async def one(prefix: str) -> str | None:
@@ -107,10 +105,16 @@ async def gathered(params: Params, prefixes: list[str]) -> list[str | None]:
                 return error_code(await fs._cat_file(f"{prefix}/error.pb"))
             return "done" if done else None
 
-    try:
+    async def every() -> list[str | None]:
         return list(await asyncio.gather(*(one(prefix) for prefix in prefixes)))
+
+    try:
+        return measure(
+            lambda _: check_status(loop.run_until_complete(every()), expected), params["repeats"]
+        )
     finally:
-        await session.close()
+        loop.run_until_complete(session.close())
+        loop.close()
 
 
 def roundtrip(params: Params) -> Result:
