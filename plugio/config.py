@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from plugio._settings import EnvSettings
 
 __all__ = [
     "AzureOptions",
@@ -189,17 +190,10 @@ class TransferConfig(_Section):
     S3's smallest part). Env: ``PLUGIO_TRANSFER__CHUNK_SIZE``."""
 
 
-class StorageConfig(BaseSettings):
+class StorageConfig(EnvSettings):
     """Everything a ``DataStore`` needs; built from arguments, environment, defaults."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="PLUGIO_",
-        env_nested_delimiter="__",
-        env_parse_none_str="null",
-        extra="forbid",
-        frozen=True,
-        use_attribute_docstrings=True,
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     s3: S3Options = S3Options()
     """Env: ``PLUGIO_S3__*``."""

@@ -113,3 +113,46 @@ def test_field_docstrings_name_their_variables() -> None:
             for name, inner in annotation.model_fields.items():
                 variable = f"PLUGIO_{section_name.upper()}__{name.upper()}"
                 assert variable in (inner.description or ""), variable
+
+
+def test_environment_names_are_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("plugio_retry__max_attempts", "7")
+    assert StorageConfig().retry.max_attempts == 7
+
+
+def test_a_whole_section_as_json_merges_with_its_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLUGIO_RETRY", '{"max_attempts": 2, "initial_backoff": 0.5}')
+    assert StorageConfig().retry.max_attempts == 2
+    assert StorageConfig().retry.initial_backoff == 0.5
+    monkeypatch.delenv("PLUGIO_RETRY")
+    monkeypatch.setenv("PLUGIO_RETRY__MULTIPLIER", "3")
+    merged = StorageConfig(retry={"max_attempts": 4})  # type: ignore[arg-type]
+    assert (merged.retry.max_attempts, merged.retry.multiplier) == (4, 3.0)
+
+
+def test_a_section_variable_that_is_not_json_names_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plugio.errors import ConfigurationError
+
+    monkeypatch.setenv("PLUGIO_PROTOCOL_OPTIONS", "{not json")
+    with pytest.raises(ConfigurationError, match="PLUGIO_PROTOCOL_OPTIONS must be JSON"):
+        StorageConfig()
+
+
+def test_a_misspelt_section_variable_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLUGIO_RETRY__MAX_ATTEMTPS", "3")
+    with pytest.raises(ValidationError, match="max_attemtps"):
+        StorageConfig()
+
+
+def test_a_bad_value_from_the_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLUGIO_TRANSFER__CONCURRENCY", "many")
+    with pytest.raises(ValidationError, match="concurrency"):
+        StorageConfig()
+
+
+def test_stream_policy_reads_its_own_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plugio.stream import StreamPolicy
+
+    monkeypatch.setenv("PLUGIO_STREAM__MAX_INTERVAL", "3.5")
+    assert StreamPolicy().max_interval == 3.5
+    assert StreamPolicy(max_interval=2).max_interval == 2

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import ClassVar
+
+from pydantic import ConfigDict, Field, model_validator
+
+from plugio._settings import EnvSettings
 
 __all__ = ["StreamPolicy"]
 
 MIB = 1024 * 1024
 
 
-class StreamPolicy(BaseSettings):
+class StreamPolicy(EnvSettings):
     """The pacing, size and durability settings of a ``StreamWriter``.
 
     Sends start every ``first_interval`` seconds and stretch by
@@ -20,12 +23,8 @@ class StreamPolicy(BaseSettings):
     the defaults.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="PLUGIO_STREAM__",
-        extra="forbid",
-        frozen=True,
-        use_attribute_docstrings=True,
-    )
+    env_prefix: ClassVar[str] = "PLUGIO_STREAM__"
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     first_interval: float = Field(default=0.2, gt=0)
     """Seconds between the first sends. Env: ``PLUGIO_STREAM__FIRST_INTERVAL``."""
