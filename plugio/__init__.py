@@ -6,12 +6,12 @@ whether outputs exist and whether a failure may be retried. plugio gives all
 of them one storage layer over fsspec, byte-compatible with Flyte's files.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 from plugio._version import __version__
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from plugio.config import (
         AzureOptions,
         GCSOptions,
@@ -137,11 +137,11 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'plugio' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 
