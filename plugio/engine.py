@@ -13,8 +13,9 @@
    output paths with the given writer.
 
 :func:`check_attempts_async` answers "where is each of these attempts?" for
-many output prefixes: two HEADs per prefix (error and outputs, in parallel),
-a read only where there is something to read, no listing, bounded
+many output prefixes: per prefix, one ranged GET of the error file (an
+attempt that failed is answered by it), then a HEAD of the outputs file for
+the others; outputs are read only when asked; no listing; bounded
 concurrency.
 """
 
@@ -148,9 +149,10 @@ async def check_attempts_async(
 ) -> list[AttemptStatus]:
     """Every attempt's status, in the order of ``output_prefixes``.
 
-    Per prefix: HEAD ``error.pb`` and ``outputs.pb`` at once; an error is
-    read and wins; outputs are read only with ``read_outputs``. At most
-    ``concurrency`` prefixes are in flight. Storage failures raise.
+    Per prefix: read ``error.pb`` (one request; missing is the common case),
+    and an error wins; otherwise HEAD ``outputs.pb``; outputs are read only
+    with ``read_outputs``. At most ``concurrency`` prefixes are in flight.
+    Storage failures raise.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -173,20 +175,16 @@ async def _check_one(
     reader = RemoteFileOutputReader(
         store, ReadOnlyOutputPaths(store, prefix), max_payload_bytes=limit
     )
-    is_error, exists = await asyncio.gather(
-        reader.is_error_async(), reader.exists_async(), return_exceptions=True
-    )
-    if isinstance(is_error, PayloadTooLargeError):
-        return AttemptStatus(prefix, AttemptState.TOO_LARGE, _size_exceeded(is_error))
-    if isinstance(is_error, BaseException):
-        raise is_error
-    if is_error:
-        error = _or_unknown(await reader.read_error_async())
-        return AttemptStatus(prefix, AttemptState.FAILED, error)
-    if isinstance(exists, PayloadTooLargeError):
-        return AttemptStatus(prefix, AttemptState.TOO_LARGE, _size_exceeded(exists))
-    if isinstance(exists, BaseException):
-        raise exists
+    try:
+        error = await reader.find_error_async()
+    except PayloadTooLargeError as exc:
+        return AttemptStatus(prefix, AttemptState.TOO_LARGE, _size_exceeded(exc))
+    if error is not None:
+        return AttemptStatus(prefix, AttemptState.FAILED, _or_unknown(error))
+    try:
+        exists = await reader.exists_async()
+    except PayloadTooLargeError as exc:
+        return AttemptStatus(prefix, AttemptState.TOO_LARGE, _size_exceeded(exc))
     if not exists:
         return AttemptStatus(prefix, AttemptState.NOT_READY)
     if not read_outputs:

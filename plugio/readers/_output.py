@@ -89,6 +89,17 @@ class RemoteFileOutputReader(OutputReader):
             self._store, self._paths.get_error_path(), self._limit
         )
 
+    async def find_error_async(self) -> ExecutionError | None:
+        """The attempt's error, or None when it left none; one request where the
+        strategy allows (``is_error_async`` then ``read_error_async`` otherwise).
+
+        Raises:
+            PayloadTooLargeError: the error file is larger than the limit.
+        """
+        return await self._errors.find_error_async(
+            self._store, self._paths.get_error_path(), self._limit
+        )
+
     def exists(self) -> bool:
         """HEAD of ``outputs.pb``: False when missing.
 

@@ -112,6 +112,17 @@ class ErrorStrategy(ABC):
     ) -> ExecutionError:
         """Async twin of :meth:`read_error`."""
 
+    async def find_error_async(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError | None:
+        """The attempt's error, or None when there is none: ``is_error`` then ``read_error``.
+
+        Strategies that can answer both in one request override this.
+        """
+        if not await self.is_error_async(store, error_path, limit):
+            return None
+        return await self.read_error_async(store, error_path, limit)
+
 
 class SingleErrorStrategy(ErrorStrategy):
     """One ``error.pb`` at the error path (Flyte's default strategy).
@@ -147,6 +158,20 @@ class SingleErrorStrategy(ErrorStrategy):
             document = await store.read_protobuf_async(error_path, ErrorDocument, limit=limit)
         except NotFoundError as exc:
             return _error_file_not_found(exc)
+        except PlugioError as exc:
+            raise with_context(exc, f"failed to read error data from task @[{error_path}]") from exc
+        return error_from_document(document, error_path)
+
+    async def find_error_async(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError | None:
+        """One ranged GET of the error file: None when it is missing."""
+        try:
+            document = await store.read_protobuf_async(error_path, ErrorDocument, limit=limit)
+        except PayloadTooLargeError:
+            raise
+        except NotFoundError:
+            return None
         except PlugioError as exc:
             raise with_context(exc, f"failed to read error data from task @[{error_path}]") from exc
         return error_from_document(document, error_path)

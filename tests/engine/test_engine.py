@@ -169,22 +169,31 @@ def test_batch_check_tells_every_state_apart(rig: Rig) -> None:
 
 
 class CountingStore(DataStore):
-    """A memory store that records how many calls are in flight, and any listing."""
+    """A memory store that records its requests, how many are in flight, and any listing."""
 
     def __init__(self) -> None:
         super().__init__(StorageConfig(limits=Limits(max_payload_bytes=1024)))
         self.in_flight = 0
         self.peak = 0
         self.listed = 0
+        self.requests: list[tuple[str, str]] = []
 
-    async def head_async(self, ref: str) -> Any:
+    async def _counted(self, kind: str, ref: str, call: Any) -> Any:
+        self.requests.append((kind, ref))
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         try:
             await asyncio.sleep(0.001)
-            return await super().head_async(ref)
+            return await call
         finally:
             self.in_flight -= 1
+
+    async def head_async(self, ref: str) -> Any:
+        return await self._counted("head", ref, super().head_async(ref))
+
+    async def read_bytes_async(self, ref: str, *, limit: int | None = None) -> bytes:
+        data: bytes = await self._counted("read", ref, super().read_bytes_async(ref, limit=limit))
+        return data
 
     async def list_async(self, prefix: str, *, page_size: int = 1000) -> Any:
         self.listed += 1
@@ -201,9 +210,34 @@ def test_batch_check_bounds_concurrency_and_never_lists() -> None:
     assert [status.state for status in statuses] == [
         AttemptState.SUCCEEDED if index % 2 == 0 else AttemptState.NOT_READY for index in range(200)
     ]
-    assert store.peak <= 2 * 8  # two HEADs per prefix in flight
+    assert store.peak <= 8  # one request per prefix in flight
     assert store.peak > 2
     assert store.listed == 0
+
+
+def test_batch_check_answers_a_failure_in_one_request() -> None:
+    store = CountingStore()
+    failed, done, waiting = (f"memory://requests/attempt-{index}" for index in range(3))
+    store.write_protobuf(f"{failed}/error.pb", FAILURE.to_error_document())
+    store.write_protobuf(f"{failed}/outputs.pb", outputs(a=1))  # an error wins over outputs
+    store.write_protobuf(f"{done}/outputs.pb", outputs(a=1))
+    statuses = check_attempts(store, [failed, done, waiting])
+    assert [status.state for status in statuses] == [
+        AttemptState.FAILED,
+        AttemptState.SUCCEEDED,
+        AttemptState.NOT_READY,
+    ]
+    assert statuses[0].error is not None
+    assert statuses[0].error.code == FAILURE.code
+    assert sorted(store.requests) == sorted(
+        [
+            ("read", f"{failed}/error.pb"),
+            ("read", f"{done}/error.pb"),
+            ("head", f"{done}/outputs.pb"),
+            ("read", f"{waiting}/error.pb"),
+            ("head", f"{waiting}/outputs.pb"),
+        ]
+    )
 
 
 def test_batch_check_raises_on_storage_failure() -> None:
