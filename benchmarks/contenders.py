@@ -142,7 +142,7 @@ def create_env(contender: Contender, log: Log) -> Env:
             _pip(str(python), [*reinstall, *_requirements(contender)], log_file)
     except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
         log(f"{contender.name}: no environment, shown as n/a: {exc}")
-        return Env(contender, None, reason=f"environment not created: {exc}")
+        return Env(contender, None, reason="its environment could not be created")
     env = Env(contender, str(python))
     env.versions = query_versions(env)
     log(f"{contender.name} ready in {time.monotonic() - started:.1f} s: {describe(env)}")
@@ -155,8 +155,8 @@ def existing_env(contender: Contender, python: str, log: Log) -> Env:
         [python, "-c", f"import {contender.module}"], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        reason = f"{contender.module} does not import with {python}"
-        log(f"{contender.name}: shown as n/a: {reason}")
+        reason = f"{contender.module} does not import with the given python"
+        log(f"{contender.name}: shown as n/a: {contender.module} does not import with {python}")
         return Env(contender, None, reason=reason)
     env = Env(contender, python)
     env.versions = query_versions(env)

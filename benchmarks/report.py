@@ -162,7 +162,7 @@ def _read(path: str) -> str:
 
 
 def plugio_checkout() -> str:
-    """The commit of this checkout, and whether plugio's code differs from it."""
+    """The commit of this checkout, and whether plugio's code differs from it (ask at install)."""
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
@@ -173,7 +173,9 @@ def plugio_checkout() -> str:
     return f"checkout {commit}" + (" with uncommitted changes to plugio" if dirty else "")
 
 
-def machine(envs: dict[str, Env], server: str, s3_client: str) -> list[tuple[str, str]]:
+def machine(
+    envs: dict[str, Env], server: str, s3_client: str, checkout: str
+) -> list[tuple[str, str]]:
     """What the figures were measured on: hardware, OS, every package version, the server."""
     memory_kib = int(_first(r"^MemTotal:\s+(\d+)", _read("/proc/meminfo"), "0"))
     os_name = _first(r'^PRETTY_NAME="?([^"\n]*)', _read("/etc/os-release"), platform.system())
@@ -188,7 +190,7 @@ def machine(envs: dict[str, Env], server: str, s3_client: str) -> list[tuple[str
     for env in envs.values():
         text = describe(env)
         if env.name == "plugio" and env.python is not None:
-            text += f" ({plugio_checkout()})"
+            text += f" ({checkout})"
         facts.append((f"{env.name} environment", text))
     facts.append(("plugio's S3 client", s3_client))
     facts.append(("server", f"{server} on 127.0.0.1"))

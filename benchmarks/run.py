@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     envs = prepare_envs(args.python, [contender.name for contender in CONTENDERS], log)
+    checkout = report.plugio_checkout()  # what plugio's environment was just installed from
     env_seconds = time.monotonic() - started
 
     with servers.seaweedfs_server() as s3, tempfile.TemporaryDirectory(prefix="bench-") as work:
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             envs,
             report.weed_version(servers.find_weed()),
             report.s3_client(rows, configured_s3_client()),
+            checkout,
         )
         path = REPO / "BENCHMARKS.md"
         report.write_markdown(path, report.markdown_results(rows, facts, run_facts))

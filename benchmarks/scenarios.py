@@ -13,6 +13,7 @@ import asyncio
 import filecmp
 import os
 import shutil
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from contenders import WORKERS, Env, WorkerFailed, child_environment, run_process, run_worker
+from pydantic import SecretStr
 
 from plugio import DataStore, ExecutionError, Limits, S3Options, StorageConfig
 from plugio.core import LiteralMap
@@ -191,8 +193,6 @@ class Context:
     store: DataStore = field(init=False)
 
     def __post_init__(self) -> None:
-        from pydantic import SecretStr
-
         self.store = DataStore(
             StorageConfig(
                 s3=S3Options(
@@ -262,12 +262,6 @@ class Context:
         return figure
 
 
-def _median(times: list[float]) -> float:
-    ordered = sorted(times)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def time_processes(
     ctx: Context, contender: str, argv_tail: list[str], environ: dict[str, str], what: str
 ) -> Figure:
@@ -286,7 +280,7 @@ def time_processes(
         ]
     except WorkerFailed as exc:
         return ctx.failed(figure, str(exc))
-    figure.median = _median(figure.times)
+    figure.median = statistics.median(figure.times)
     return figure
 
 
