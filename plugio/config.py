@@ -183,7 +183,7 @@ class RetryPolicy(_Section):
 class TransferConfig(_Section):
     """Bulk transfers (``get`` / ``put`` of directories, large files)."""
 
-    concurrency: int = Field(default=16, ge=1)
+    concurrency: int = Field(default=32, ge=1)
     """Files moved at once. Env: ``PLUGIO_TRANSFER__CONCURRENCY``."""
     chunk_size: int = Field(default=8 * MIB, ge=5 * MIB)
     """Bytes per part of a multipart upload and per streamed read (5 MiB at least,

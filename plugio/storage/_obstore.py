@@ -41,6 +41,9 @@ def obstore_forked() -> bool:
 
 #: Parts uploaded at once for one large file: with 8 MiB parts, 64 MiB in flight.
 PART_CONCURRENCY = 8
+#: Bytes of parts in flight across all large uploads of one store; each upload
+#: gets its share, one part at least.
+PART_BUDGET = 128 * 1024 * 1024
 
 
 def obstore_settings(options: S3Options) -> dict[str, Any]:
@@ -94,6 +97,7 @@ class ObstoreS3Backend(AsyncBackend):
         super().__init__(fs, "s3")
         self._stores: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._large_uploads = 0
 
     # -- running coroutines -------------------------------------------------
     async def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -170,17 +174,28 @@ class ObstoreS3Backend(AsyncBackend):
         size = os.path.getsize(local_path)
         callback.set_size(size)
         if size <= chunk_size:
-            data = await asyncio.to_thread(_read_file, local_path)
+            # A small file is read in place; a larger one off the event loop.
+            small = size <= 1024 * 1024
+            data = (
+                _read_file(local_path) if small else await asyncio.to_thread(_read_file, local_path)
+            )
             await obstore.put_async(store, key, data, use_multipart=False)
             callback.relative_update(len(data))
             return
-        await obstore.put_async(
-            store,
-            key,
-            _chunks(local_path, chunk_size, callback),
-            chunk_size=chunk_size,
-            max_concurrency=PART_CONCURRENCY,
-        )
+        with self._lock:
+            self._large_uploads += 1
+            share = PART_BUDGET // (chunk_size * self._large_uploads)
+        try:
+            await obstore.put_async(
+                store,
+                key,
+                _chunks(local_path, chunk_size, callback),
+                chunk_size=chunk_size,
+                max_concurrency=max(1, min(PART_CONCURRENCY, share)),
+            )
+        finally:
+            with self._lock:
+                self._large_uploads -= 1
 
     def open(self, path: str, mode: str, block_size: int) -> Any:
         """A streaming reader, or a writer that uploads in parts and aborts on error."""
