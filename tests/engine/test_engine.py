@@ -252,3 +252,50 @@ def test_batch_check_raises_on_storage_failure() -> None:
 def test_batch_check_rejects_zero_concurrency() -> None:
     with pytest.raises(ValueError, match="concurrency"):
         check_attempts(DataStore(), ["memory://x"], concurrency=0)
+
+
+class FailingStore(CountingStore):
+    """A recording store whose reads under ``broken-`` prefixes fail; the others are slow."""
+
+    async def read_bytes_async(self, ref: str, *, limit: int | None = None) -> bytes:
+        self.requests.append(("read", ref))
+        if "/broken-" in ref:
+            raise TransientStorageError("read failed: the store is down", ref)
+        await asyncio.sleep(0.01)
+        return await DataStore.read_bytes_async(self, ref, limit=limit)
+
+    async def head_async(self, ref: str) -> Any:
+        self.requests.append(("head", ref))
+        await asyncio.sleep(0.01)
+        return await DataStore.head_async(self, ref)
+
+
+def test_batch_check_stops_starting_prefixes_after_a_failure() -> None:
+    store = FailingStore()
+    prefixes = ["memory://stop/broken-0"] + [f"memory://stop/attempt-{n}" for n in range(100)]
+
+    async def check_then_carry_on() -> None:
+        with pytest.raises(TransientStorageError, match="the store is down"):
+            await check_attempts_async(store, prefixes, concurrency=4)
+        await asyncio.sleep(0.3)  # the caller's loop runs on: nothing else may start
+
+    asyncio.run(check_then_carry_on())
+    started = {ref.rsplit("/", 1)[0] for _, ref in store.requests}
+    assert "memory://stop/broken-0" in started
+    assert len(started) < 10  # the prefixes waiting their turn were never started
+
+
+def test_batch_check_of_no_prefixes() -> None:
+    assert check_attempts(DataStore(), []) == []
+
+
+def test_batch_check_keeps_the_order_with_more_prefixes_than_workers() -> None:
+    store = CountingStore()
+    prefixes = [f"memory://order/attempt-{index}" for index in range(30)]
+    for prefix in prefixes[::3]:
+        store.write_protobuf(f"{prefix}/error.pb", FAILURE.to_error_document())
+    statuses = check_attempts(store, prefixes, concurrency=4)
+    assert [status.output_prefix for status in statuses] == prefixes
+    assert [status.state for status in statuses] == [
+        AttemptState.FAILED if index % 3 == 0 else AttemptState.NOT_READY for index in range(30)
+    ]
