@@ -8,12 +8,10 @@ recurse forever, so it is refused when instantiated, naming the methods.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, TypeVar
 
-__all__ = ["Twins", "run_blocking"]
+__all__ = ["Twins", "run_blocking", "run_in_thread"]
 
 T = TypeVar("T")
 _Self = TypeVar("_Self", bound="Twins")
@@ -22,6 +20,10 @@ _CHECKED: set[type] = set()
 
 def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion from sync code, even inside a running loop."""
+    # asyncio is imported where it is used: plain sync callers never load it.
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -29,6 +31,13 @@ def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
     # This thread's loop is busy running the caller: use a loop of our own.
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+async def run_in_thread(function: Callable[[], T]) -> T:
+    """Run blocking ``function`` in a worker thread without blocking the loop."""
+    import asyncio
+
+    return await asyncio.to_thread(function)
 
 
 class Twins:

@@ -12,6 +12,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from plugio._plain_settings import (
+    MAX_PAYLOAD_BYTES,
+    MIB,
+    RETRY_DEADLINE,
+    RETRY_INITIAL_BACKOFF,
+    RETRY_MAX_ATTEMPTS,
+    RETRY_MAX_BACKOFF,
+    RETRY_MULTIPLIER,
+    backoff_ceiling,
+)
 from plugio._settings import EnvSettings
 
 __all__ = [
@@ -23,8 +33,6 @@ __all__ = [
     "StorageConfig",
     "TransferConfig",
 ]
-
-MIB = 1024 * 1024
 
 
 class _Section(BaseModel):
@@ -143,7 +151,7 @@ class AzureOptions(_Section):
 class Limits(_Section):
     """Size limits on control files."""
 
-    max_payload_bytes: int | None = Field(default=2 * MIB, ge=0)
+    max_payload_bytes: int | None = Field(default=MAX_PAYLOAD_BYTES, ge=0)
     """Largest inputs/outputs/error file read, in bytes; ``None`` is unlimited.
 
     A file is too large only when its size is strictly greater. Env:
@@ -161,15 +169,15 @@ class RetryPolicy(_Section):
     starts after ``deadline`` seconds from the first attempt.
     """
 
-    max_attempts: int = Field(default=5, ge=1)
+    max_attempts: int = Field(default=RETRY_MAX_ATTEMPTS, ge=1)
     """Attempts in all, the first included. Env: ``PLUGIO_RETRY__MAX_ATTEMPTS``."""
-    initial_backoff: float = Field(default=0.1, ge=0)
+    initial_backoff: float = Field(default=RETRY_INITIAL_BACKOFF, ge=0)
     """Seconds. Env: ``PLUGIO_RETRY__INITIAL_BACKOFF``."""
-    max_backoff: float = Field(default=5.0, ge=0)
+    max_backoff: float = Field(default=RETRY_MAX_BACKOFF, ge=0)
     """Seconds. Env: ``PLUGIO_RETRY__MAX_BACKOFF``."""
-    multiplier: float = Field(default=2.0, ge=1)
+    multiplier: float = Field(default=RETRY_MULTIPLIER, ge=1)
     """Env: ``PLUGIO_RETRY__MULTIPLIER``."""
-    deadline: float | None = Field(default=60.0, gt=0)
+    deadline: float | None = Field(default=RETRY_DEADLINE, gt=0)
     """Seconds for all attempts together; ``None`` for no deadline.
 
     Env: ``PLUGIO_RETRY__DEADLINE``.
@@ -177,7 +185,7 @@ class RetryPolicy(_Section):
 
     def backoff_ceiling(self, retry: int) -> float:
         """The largest delay before retry number ``retry`` (1-based)."""
-        return float(min(self.max_backoff, self.initial_backoff * self.multiplier ** (retry - 1)))
+        return backoff_ceiling(self.initial_backoff, self.multiplier, self.max_backoff, retry)
 
 
 class TransferConfig(_Section):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from concurrent.futures import Future
 from types import EllipsisType
+from typing import TYPE_CHECKING
 
 from plugio.core import LiteralMap
 from plugio.paths import InputFilePaths
 from plugio.readers._interfaces import InputReader
 from plugio.readers._remote import context_on_error, payload_limit, read_failed
 from plugio.storage import DataStore
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["CachingInputReader", "RemoteFileInputReader"]
 
@@ -122,12 +124,16 @@ class CachingInputReader(InputReader):
                 return found
             if leading:
                 return await self._lead_async(found)
+            import asyncio
+
             inputs = await asyncio.wrap_future(found)
             if inputs is not None:
                 return inputs
 
     def _join(self) -> tuple[LiteralMap | Future[LiteralMap | None], bool]:
         """The kept inputs, or the read in flight and whether this caller makes it."""
+        from concurrent.futures import Future
+
         with self._lock:
             if self._inputs is not None:
                 return self._inputs, False

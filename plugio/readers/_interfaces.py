@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 
-from plugio._twins import Twins, run_blocking
+from plugio._twins import Twins, run_blocking, run_in_thread
 from plugio.core import LiteralMap
 from plugio.execution import ExecutionError
 from plugio.paths import InputFilePaths
@@ -31,7 +30,7 @@ class InputReader(Twins, InputFilePaths, ABC):
 
     async def get_async(self) -> LiteralMap:
         """Async twin of :meth:`get`."""
-        return await asyncio.to_thread(self.get)
+        return await run_in_thread(self.get)
 
 
 class OutputReader(Twins, ABC):
@@ -58,7 +57,7 @@ class OutputReader(Twins, ABC):
 
     async def is_error_async(self) -> bool:
         """Async twin of :meth:`is_error`."""
-        return await asyncio.to_thread(self.is_error)
+        return await run_in_thread(self.is_error)
 
     def read_error(self) -> ExecutionError:
         """The reported error."""
@@ -66,7 +65,7 @@ class OutputReader(Twins, ABC):
 
     async def read_error_async(self) -> ExecutionError:
         """Async twin of :meth:`read_error`."""
-        return await asyncio.to_thread(self.read_error)
+        return await run_in_thread(self.read_error)
 
     def exists(self) -> bool:
         """Whether outputs were produced."""
@@ -74,7 +73,7 @@ class OutputReader(Twins, ABC):
 
     async def exists_async(self) -> bool:
         """Async twin of :meth:`exists`."""
-        return await asyncio.to_thread(self.exists)
+        return await run_in_thread(self.exists)
 
     def read(self) -> tuple[LiteralMap | None, ExecutionError | None]:
         """The outputs, or the task's error."""
@@ -82,7 +81,7 @@ class OutputReader(Twins, ABC):
 
     async def read_async(self) -> tuple[LiteralMap | None, ExecutionError | None]:
         """Async twin of :meth:`read`."""
-        return await asyncio.to_thread(self.read)
+        return await run_in_thread(self.read)
 
     def deck_exists(self) -> bool:
         """Whether the attempt wrote a deck."""
@@ -90,4 +89,4 @@ class OutputReader(Twins, ABC):
 
     async def deck_exists_async(self) -> bool:
         """Async twin of :meth:`deck_exists`."""
-        return await asyncio.to_thread(self.deck_exists)
+        return await run_in_thread(self.deck_exists)

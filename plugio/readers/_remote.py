@@ -7,10 +7,8 @@ workers of a distributed task (Flyte's "earliest" error aggregation).
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from types import EllipsisType
 from typing import TypeVar
@@ -39,7 +37,7 @@ E = TypeVar("E", bound=PlugioError)
 def payload_limit(store: DataStore, max_payload_bytes: int | EllipsisType | None) -> int | None:
     """The size limit a reader applies: the store's default for ``...``, ``None`` for none."""
     if max_payload_bytes is ...:
-        return store.config.limits.max_payload_bytes
+        return store.max_payload_bytes
     if max_payload_bytes is not None and max_payload_bytes < 0:
         raise ValueError(f"max_payload_bytes must be at least 0, not {max_payload_bytes}")
     return max_payload_bytes
@@ -215,6 +213,8 @@ class EarliestErrorStrategy(ErrorStrategy):
 
         if len(refs) <= 1:
             return _earliest(refs, [read(ref) for ref in refs])
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(min(self.concurrency, len(refs))) as pool:
             return _earliest(refs, list(pool.map(read, refs)))
 
@@ -223,6 +223,8 @@ class EarliestErrorStrategy(ErrorStrategy):
     ) -> ExecutionError:
         """Async twin of :meth:`read_error`; the candidates are read concurrently."""
         refs = [info.ref for info in await _list_candidates_async(store, error_path)]
+        import asyncio
+
         slots = asyncio.Semaphore(self.concurrency)
 
         async def read(ref: str) -> ErrorDocument:

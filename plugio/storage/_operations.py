@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
 from plugio.errors import CorruptPayloadError, NotFoundError, PayloadTooLargeError
-from plugio.storage._backend import Backend, Info
 from plugio.storage._model import ObjectInfo
 from plugio.storage._translate import is_invalid_range
+
+if TYPE_CHECKING:
+    from plugio.storage._backend import Backend, Info
 
 __all__ = [
     "decode_message",

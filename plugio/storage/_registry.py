@@ -7,13 +7,12 @@ too (``hdfs://``, ``sftp://``, ``http://`` ...) with the options passed for it.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import fsspec
 
+from plugio._plain_settings import PlainSettings
 from plugio.config import StorageConfig
 from plugio.errors import ConfigurationError, MissingDependencyError
 from plugio.storage._backend import (
@@ -25,9 +24,14 @@ from plugio.storage._backend import (
     S3Backend,
     SyncBackend,
 )
-from plugio.storage._obstore import obstore_forked
+from plugio.storage._direct import credential_options, s3_store_config
+from plugio.storage._protocols import (
+    installed,
+    mark_obstore_used,
+    s3_client,
+)
 
-__all__ = ["Protocol", "canonical_protocol", "create_backend"]
+__all__ = ["Protocol", "create_backend"]
 
 
 @dataclass(frozen=True)
@@ -58,15 +62,6 @@ _KNOWN: dict[str, Protocol] = {
 }
 
 
-def canonical_protocol(protocol: str) -> str:
-    """The fsspec protocol name used for ``protocol`` (``s3a`` → ``s3``)."""
-    protocol = protocol.lower()
-    known = _KNOWN.get(protocol)
-    if known is None:
-        return protocol
-    return {"s3": "s3", "gcs": "gs", "azure": "abfs", "file": "file"}[known.name]
-
-
 def create_backend(
     protocol: str, config: StorageConfig, options: dict[str, Any]
 ) -> tuple[Backend, dict[str, Any]]:
@@ -75,12 +70,14 @@ def create_backend(
     Returns the backend and the storage options used (for scrubbing secrets).
     """
     family = _KNOWN.get(protocol)
-    if family is _S3 and _s3_client(protocol, config, options) == "obstore":
-        from plugio.storage._obstore import ObstoreS3Backend, obstore_settings
+    s3_options = config.protocol_options
+    if family is _S3 and s3_client(protocol, config.s3, s3_options, options) == "obstore":
+        from plugio.storage._obstore import ObstoreS3Backend
 
-        settings = obstore_settings(config.s3)
-        return ObstoreS3Backend(settings), _secret_named(settings)
-    if family is not None and not _installed(family.module):
+        mark_obstore_used()
+        settings = s3_store_config(PlainSettings.from_config(config).s3)
+        return ObstoreS3Backend(settings), credential_options(settings)
+    if family is not None and not installed(family.module):
         raise MissingDependencyError(protocol, family.extra, family.module)
     merged = _storage_options(protocol, family, config)
     merged.update(options)
@@ -95,70 +92,6 @@ def create_backend(
     else:
         backend_class = AsyncBackend if getattr(fs, "async_impl", False) else SyncBackend
     return backend_class(fs, protocol), merged
-
-
-def _s3_client(protocol: str, config: StorageConfig, options: dict[str, Any]) -> str:
-    """``obstore`` or ``s3fs``: the client that serves ``s3://`` under ``config``."""
-    choice = config.s3.client
-    forked = obstore_forked()
-    if choice == "obstore":
-        if not _installed("obstore"):
-            raise MissingDependencyError(protocol, "obstore", "obstore")
-        if forked:
-            raise ConfigurationError(
-                "obstore cannot run in a process forked after it was used (its Rust runtime"
-                " does not survive fork): start workers with the 'spawn' method, or set"
-                " s3.client='s3fs'"
-            )
-        if options or config.protocol_options.get(protocol) or config.protocol_options.get("s3"):
-            raise ConfigurationError(
-                "s3 storage options are s3fs arguments; with s3.client='obstore' use the"
-                " typed s3 settings (endpoint_url, region, credentials) instead"
-            )
-        return "obstore"
-    if choice == "s3fs" or forked or not _installed("obstore"):
-        return "s3fs"
-    if options or config.protocol_options.get(protocol) or config.protocol_options.get("s3"):
-        return "s3fs"
-    return "s3fs" if _needs_shared_profile(config) else "obstore"
-
-
-def _needs_shared_profile(config: StorageConfig) -> bool:
-    """Whether credentials can only come from an AWS profile (which obstore cannot read)."""
-    s3 = config.s3
-    if s3.anonymous or s3.access_key_id is not None:
-        return False
-    if os.environ.get("AWS_PROFILE"):
-        return True
-    if any(
-        os.environ.get(name)
-        for name in (
-            "AWS_ACCESS_KEY_ID",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        )
-    ):
-        return False
-    home = os.path.expanduser("~/.aws")
-    shared = (
-        os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, "credentials"),
-        os.environ.get("AWS_CONFIG_FILE") or os.path.join(home, "config"),
-    )
-    return any(os.path.exists(path) for path in shared)
-
-
-def _secret_named(settings: dict[str, Any]) -> dict[str, Any]:
-    """obstore's credential settings under the names the store scrubs from errors."""
-    names = {"access_key_id": "key", "secret_access_key": "secret", "token": "token"}
-    return {names.get(name, name): value for name, value in settings.items()}
-
-
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):  # a blocked or half-installed module
-        return False
 
 
 def _storage_options(

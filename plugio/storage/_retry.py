@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from plugio.config import RetryPolicy
 from plugio.errors import TransientStorageError
-from plugio.storage._backend import Backend
 from plugio.storage._translate import translate_error
 
-__all__ = ["next_delay", "retrying"]
+if TYPE_CHECKING:
+    from plugio.storage._backend import Backend
+
+__all__ = ["RetryRules", "next_delay", "retrying", "retrying_sync"]
 
 T = TypeVar("T")
-logger = logging.getLogger("plugio.storage")
+
+
+class RetryRules(Protocol):
+    """What the loop reads of a policy: ``RetryPolicy``, or the same plain values."""
+
+    @property
+    def max_attempts(self) -> int: ...
+    @property
+    def deadline(self) -> float | None: ...
+    def backoff_ceiling(self, retry: int) -> float: ...
 
 
 async def retrying(
     backend: Backend,
-    policy: RetryPolicy,
+    policy: RetryRules,
     ref: str,
     operation: str,
     secrets: Iterable[str],
@@ -38,27 +47,59 @@ async def retrying(
         try:
             return await attempt()
         except Exception as exc:
-            error = translate_error(exc, ref, operation, secrets)
-            if error is exc:
-                raise
-            delay = _delay_or_none(policy, error, number, time.monotonic() - started)
-            if delay is None:
-                if isinstance(error, TransientStorageError):
-                    error.attempts = number
-                raise error from exc
-            logger.warning(
-                "%s (attempt %d of %d, retrying in %.2fs)",
-                error,
-                number,
-                policy.max_attempts,
-                delay,
-            )
+            delay = _delay_or_raise(policy, exc, ref, operation, secrets, number, started)
         await backend.sleep(delay)
         number += 1
 
 
+def retrying_sync(
+    policy: RetryRules,
+    ref: str,
+    operation: str,
+    secrets: Iterable[str],
+    attempt: Callable[[], T],
+) -> T:
+    """:func:`retrying` for a blocking ``attempt``, waiting with ``time.sleep``."""
+    started = time.monotonic()
+    number = 1
+    while True:
+        try:
+            return attempt()
+        except Exception as exc:
+            delay = _delay_or_raise(policy, exc, ref, operation, secrets, number, started)
+        time.sleep(delay)
+        number += 1
+
+
+def _delay_or_raise(
+    policy: RetryRules,
+    exc: Exception,
+    ref: str,
+    operation: str,
+    secrets: Iterable[str],
+    number: int,
+    started: float,
+) -> float:
+    """The wait before the next attempt after ``exc``, or raise its plugio error."""
+    error = translate_error(exc, ref, operation, secrets)
+    if error is exc:
+        raise exc
+    delay = _delay_or_none(policy, error, number, time.monotonic() - started)
+    if delay is None:
+        if isinstance(error, TransientStorageError):
+            error.attempts = number
+        raise error from exc
+    # Imported here: logging is not needed until something goes wrong.
+    import logging
+
+    logging.getLogger("plugio.storage").warning(
+        "%s (attempt %d of %d, retrying in %.2fs)", error, number, policy.max_attempts, delay
+    )
+    return delay
+
+
 def _delay_or_none(
-    policy: RetryPolicy, error: Exception, number: int, elapsed: float
+    policy: RetryRules, error: Exception, number: int, elapsed: float
 ) -> float | None:
     if not isinstance(error, TransientStorageError) or number >= policy.max_attempts:
         return None
@@ -68,7 +109,7 @@ def _delay_or_none(
     return delay
 
 
-def next_delay(policy: RetryPolicy, retry: int, retry_after: float | None = None) -> float:
+def next_delay(policy: RetryRules, retry: int, retry_after: float | None = None) -> float:
     """Seconds to wait before retry number ``retry`` (1-based): full jitter,
     or the server's ``Retry-After`` when that is longer."""
     delay = random.uniform(0.0, policy.backoff_ceiling(retry))

@@ -6,23 +6,40 @@ import builtins
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from fsspec.core import split_protocol
 from google.protobuf.message import Message
 
 from plugio import references
-from plugio.config import StorageConfig
+from plugio._plain_settings import PlainSettings, settings_from_environment
 from plugio.errors import InvalidReferenceError, NotFoundError
 from plugio.storage import _operations as ops
-from plugio.storage._backend import Backend, LocalBackend
+from plugio.storage._direct import (
+    DirectReads,
+    LocalReads,
+    ObstoreReads,
+    credential_options,
+    read_bounded,
+    s3_store_config,
+)
 from plugio.storage._model import ObjectInfo, ProgressCallback
-from plugio.storage._obstore import ObstoreS3Backend
-from plugio.storage._registry import canonical_protocol, create_backend
-from plugio.storage._retry import retrying
-from plugio.storage._streams import AbortableWriter, open_buffered_writer, open_local_writer
-from plugio.storage._transfer import Transfer, download, upload
+from plugio.storage._protocols import (
+    canonical_protocol,
+    s3_client,
+    split_protocol,
+    strip_local_path,
+)
+from plugio.storage._retry import retrying_sync
 from plugio.storage._translate import translate_error
+
+if TYPE_CHECKING:
+    from plugio.config import StorageConfig
+    from plugio.storage._backend import Backend
+    from plugio.storage._transfer import Transfer
+
+# The event-loop side (fsspec, asyncio, the backends, pydantic's config models)
+# is imported on first use: a task container that reads its inputs from a
+# local file or from S3 through obstore never loads it.
 
 __all__ = ["DataStore"]
 
@@ -60,12 +77,22 @@ class DataStore:
         base_url: str | None = None,
         storage_options: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        self._config = config if config is not None else StorageConfig()
+        self._config = config
+        self._config_values: dict[str, Any] = {}
+        if config is None:
+            found = settings_from_environment()
+            if found is None:
+                self._config = _config_class()()
+            else:
+                self._settings, self._config_values = found
+        if self._config is not None:
+            self._settings = PlainSettings.from_config(self._config)
         self._base_url = base_url
         self._options = {canonical_protocol(k): dict(v) for k, v in (storage_options or {}).items()}
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._backends: dict[str, Backend] = {}
+        self._direct_reads: dict[str, DirectReads | None] = {}
         self._secrets: set[str] = set()
 
     @classmethod
@@ -84,7 +111,20 @@ class DataStore:
     @property
     def config(self) -> StorageConfig:
         """The settings this store was built with."""
-        return self._config
+        config = self._config
+        if config is None:
+            # Built from the values read from the environment when the store was made.
+            config = _config_class().model_validate(self._config_values)
+            with self._lock:
+                if self._config is None:
+                    self._config = config
+                config = self._config
+        return config
+
+    @property
+    def max_payload_bytes(self) -> int | None:
+        """``config.limits.max_payload_bytes``: the default limit on control files."""
+        return self._settings.max_payload_bytes
 
     @property
     def base_url(self) -> str | None:
@@ -123,6 +163,16 @@ class DataStore:
         store allows); an object of more than ``limit`` bytes raises
         ``PayloadTooLargeError``, one of exactly ``limit`` bytes is returned.
         """
+        direct = self._direct(ref)
+        if direct is not None:
+            reads, path = direct
+            return retrying_sync(
+                self._settings.retry,
+                ref,
+                "read",
+                self._secrets,
+                lambda: read_bounded(reads, path, ref, limit),
+            )
         return self._run(ref, "read", lambda b, p: ops.read_bounded(b, p, ref, limit))
 
     async def read_bytes_async(self, ref: str, *, limit: int | None = None) -> bytes:
@@ -210,6 +260,8 @@ class DataStore:
         progress: ProgressCallback | None = None,
     ) -> builtins.list[str]:
         """Upload a local file, or a directory's files, to ``ref``; the refs written."""
+        from plugio.storage._transfer import upload
+
         transfer = self._transfer(ref, progress)
         return transfer.backend.run(upload(transfer, os.fspath(local_path), ref))
 
@@ -221,6 +273,8 @@ class DataStore:
         progress: ProgressCallback | None = None,
     ) -> builtins.list[str]:
         """Async twin of :meth:`put`."""
+        from plugio.storage._transfer import upload
+
         transfer = self._transfer(ref, progress)
         return await transfer.backend.run_async(upload(transfer, os.fspath(local_path), ref))
 
@@ -256,8 +310,12 @@ class DataStore:
         """
         if mode not in ("rb", "wb"):
             raise ValueError(f"mode must be 'rb' or 'wb', not {mode!r}")
+        from plugio.storage._backend import LocalBackend
+        from plugio.storage._obstore import ObstoreS3Backend
+        from plugio.storage._streams import AbortableWriter, open_buffered_writer, open_local_writer
+
         backend, path = self._resolve(ref)
-        kwargs.setdefault("block_size", self._config.transfer.chunk_size)
+        kwargs.setdefault("block_size", self.config.transfer.chunk_size)
         try:
             if isinstance(backend, ObstoreS3Backend):
                 return backend.open(path, mode, kwargs["block_size"])
@@ -272,6 +330,8 @@ class DataStore:
 
     # -- internals ----------------------------------------------------------
     async def _download(self, transfer: Transfer, ref: str, local_path: str) -> builtins.list[str]:
+        from plugio.storage._transfer import download
+
         backend, path = self._resolve(ref)
         info = await transfer.retry(ref, "head", lambda: ops.head(backend, path, ref))
         if info.exists:
@@ -285,29 +345,34 @@ class DataStore:
         return await download(transfer, ref, objects, local_path, single=info.exists)
 
     def _transfer(self, ref: str, progress: ProgressCallback | None) -> Transfer:
+        from plugio.storage._retry import retrying
+        from plugio.storage._transfer import Transfer
+
         backend, _ = self._resolve(ref)
 
         def retry(
             ref: str, operation: str, attempt: Callable[[], Coroutine[Any, Any, T]]
         ) -> Coroutine[Any, Any, T]:
-            return retrying(backend, self._config.retry, ref, operation, self._secrets, attempt)
+            return retrying(backend, self._settings.retry, ref, operation, self._secrets, attempt)
 
-        transfer = self._config.transfer
+        transfer = self.config.transfer
         return Transfer(backend, retry, transfer.concurrency, transfer.chunk_size, progress)
 
     def _limit(self, limit: Any) -> int | None:
         if limit is _CONFIG_LIMIT:
-            return self._config.limits.max_payload_bytes
+            return self._settings.max_payload_bytes
         return limit  # type: ignore[no-any-return]
 
     def _run(
         self, ref: str, operation: str, body: Callable[[Backend, str], Coroutine[Any, Any, T]]
     ) -> T:
+        from plugio.storage._retry import retrying
+
         backend, path = self._resolve(ref)
         return backend.run(
             retrying(
                 backend,
-                self._config.retry,
+                self._settings.retry,
                 ref,
                 operation,
                 self._secrets,
@@ -318,17 +383,50 @@ class DataStore:
     async def _run_async(
         self, ref: str, operation: str, body: Callable[[Backend, str], Coroutine[Any, Any, T]]
     ) -> T:
+        from plugio.storage._retry import retrying
+
         backend, path = self._resolve(ref)
         return await backend.run_async(
             retrying(
                 backend,
-                self._config.retry,
+                self._settings.retry,
                 ref,
                 operation,
                 self._secrets,
                 lambda: body(backend, path),
             )
         )
+
+    def _direct(self, ref: str) -> tuple[DirectReads, str] | None:
+        """Blocking reads for ``ref`` without the event loop, where its protocol has them."""
+        protocol = _protocol_of(ref)
+        if protocol not in ("file", "s3"):
+            return None
+        if os.getpid() != self._pid:
+            self._forget_parent_clients()
+        reads = self._direct_reads.get(protocol, ...)
+        if reads is ...:
+            reads = self._new_direct_reads(protocol)
+        if reads is None:
+            return None
+        _, path = references.split_protocol(ref)
+        if "/../" in f"/{path}/":
+            raise InvalidReferenceError(f"{ref}: its key has a '..' segment", ref)
+        return reads, strip_local_path(path) if protocol == "file" else path
+
+    def _new_direct_reads(self, protocol: str) -> DirectReads | None:
+        reads: DirectReads | None = None
+        options = self._options.get(protocol, {})
+        protocol_options = self._settings.protocol_options
+        if protocol == "file":
+            if not (options or protocol_options.get("file") or protocol_options.get("local")):
+                reads = LocalReads()
+        elif s3_client(protocol, self._settings.s3, protocol_options, options) == "obstore":
+            config = s3_store_config(self._settings.s3)
+            self._secrets.update(_secret_values(credential_options(config)))
+            reads = ObstoreReads(config)
+        with self._lock:
+            return self._direct_reads.setdefault(protocol, reads)
 
     def _resolve(self, ref: str) -> tuple[Backend, str]:
         protocol = _protocol_of(ref)
@@ -342,20 +440,33 @@ class DataStore:
         return backend, backend.fs._strip_protocol(ref)
 
     def _backend(self, protocol: str) -> Backend:
-        pid = os.getpid()
-        backend = self._backends.get(protocol) if pid == self._pid else None
+        if os.getpid() != self._pid:
+            self._forget_parent_clients()
+        backend = self._backends.get(protocol)
         if backend is not None:
             return backend
+        config = self.config  # outside the lock, which building the config takes
         with self._lock:
-            if pid != self._pid:  # a forked child: the parent's clients are unusable
-                self._backends, self._pid = {}, pid
             if protocol not in self._backends:
-                backend, options = create_backend(
-                    protocol, self._config, self._options.get(protocol, {})
-                )
+                from plugio.storage._registry import create_backend
+
+                backend, options = create_backend(protocol, config, self._options.get(protocol, {}))
                 self._secrets.update(_secret_values(options))
                 self._backends[protocol] = backend
             return self._backends[protocol]
+
+    def _forget_parent_clients(self) -> None:
+        """In a forked child: the parent's clients are unusable, make new ones."""
+        with self._lock:
+            pid = os.getpid()
+            if pid != self._pid:
+                self._backends, self._direct_reads, self._pid = {}, {}, pid
+
+
+def _config_class() -> type[StorageConfig]:
+    from plugio.config import StorageConfig
+
+    return StorageConfig
 
 
 def _protocol_of(ref: str) -> str:

@@ -18,7 +18,7 @@ from conftest import s3_config
 
 from plugio.config import S3Options, StorageConfig
 from plugio.errors import ConfigurationError, MissingDependencyError
-from plugio.storage import DataStore, _registry
+from plugio.storage import DataStore, _protocols
 
 MIB = 1024 * 1024
 Client = Literal["obstore", "s3fs"]
@@ -66,9 +66,9 @@ def test_obstore_refuses_s3fs_options(s3_server: servers.S3Server) -> None:
 def test_obstore_missing_names_the_extra(
     s3_server: servers.S3Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = _registry._installed
+    real = _protocols.installed
     monkeypatch.setattr(
-        _registry, "_installed", lambda module: module != "obstore" and real(module)
+        _protocols, "installed", lambda module: module != "obstore" and real(module)
     )
     with pytest.raises(MissingDependencyError, match="obstore"):
         DataStore(s3_config(s3_server, client="obstore")).exists(f"s3://{s3_server.bucket}/k")

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import sys
 
-from plugio import DataStore, StorageConfig
+from plugio import DataStore
 from plugio.paths import InputPaths
 from plugio.readers import RemoteFileInputReader
 
 
 def main() -> None:
     prefix, count = sys.argv[1], int(sys.argv[2])
-    store = DataStore(StorageConfig())
+    store = DataStore()
     inputs = RemoteFileInputReader(store, InputPaths(store, prefix)).get()
     if len(inputs.literals) != count:
         sys.exit(f"expected {count} inputs, read {len(inputs.literals)}")

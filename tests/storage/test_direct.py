@@ -1,0 +1,145 @@
+"""Blocking reads without the event loop: fsspec's answers, the async path's errors,
+and a task container's start-up that loads neither pydantic, fsspec nor asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import fsspec.core
+import pytest
+import servers
+from fsspec.implementations.local import LocalFileSystem
+from hypothesis import given
+from hypothesis import strategies as st
+from rig import Rig
+
+from plugio.core import Literal, LiteralMap, Primitive, Scalar
+from plugio.errors import PlugioError
+from plugio.storage import DataStore
+from plugio.storage._protocols import split_protocol, strip_local_path
+
+PATHS = st.lists(
+    st.sampled_from(["a", "b.pb", "..", ".", "", "~", "file:", "local:", "x y", "%2e"]), max_size=5
+).map("/".join)
+
+
+@given(st.sampled_from(["", "/", "./", "~/", "file://", "file:", "local://"]), PATHS)
+def test_local_paths_are_fsspecs(prefix: str, path: str) -> None:
+    assert strip_local_path(prefix + path) == LocalFileSystem._strip_protocol(prefix + path)
+
+
+@given(st.sampled_from(["", "s3://", "c://", "data:", "gs://b/", "memory://", "x:"]), PATHS)
+def test_protocols_are_fsspecs(prefix: str, path: str) -> None:
+    assert split_protocol(prefix + path) == tuple(fsspec.core.split_protocol(prefix + path))
+
+
+def outcome(read: Callable[[], bytes]) -> tuple[object, ...]:
+    """What a read gave: its bytes, or its error class, path, size and limit.
+
+    Not the whole message: a server's text carries request ids and timings.
+    """
+    try:
+        return "ok", read().hex(), None, None
+    except PlugioError as exc:
+        facts = (getattr(exc, name, None) for name in ("ref", "size", "limit"))
+        return (type(exc).__name__, *facts)
+
+
+@pytest.mark.parametrize("rig", ["local", "s3"], indirect=True)
+@pytest.mark.parametrize(
+    ("size", "limit"), [(None, 4), (0, 4), (0, None), (4, 4), (5, 4), (5, None), (3, 0)]
+)
+def test_direct_reads_answer_as_the_event_loop_path(
+    rig: Rig, size: int | None, limit: int | None
+) -> None:
+    ref = rig.ref("object.bin")
+    if size is not None:
+        rig.store.write_bytes(ref, b"x" * size)
+
+    def read_async() -> bytes:
+        return asyncio.run(rig.store.read_bytes_async(ref, limit=limit))
+
+    assert rig.store._direct(ref) is not None  # the blocking read takes the direct path
+    assert outcome(lambda: rig.store.read_bytes(ref, limit=limit)) == outcome(read_async)
+
+
+@pytest.mark.parametrize("rig", ["local", "s3"], indirect=True)
+def test_direct_reads_refuse_keys_that_climb_out(rig: Rig) -> None:
+    base = rig.ref("a")
+    assert outcome(lambda: rig.store.read_bytes(base + "/../b")) == outcome(
+        lambda: asyncio.run(rig.store.read_bytes_async(base + "/../b"))
+    )
+
+
+def test_a_folder_fails_as_on_the_event_loop_path(tmp_path: Path) -> None:
+    store = DataStore()
+    assert outcome(lambda: store.read_bytes(str(tmp_path))) == outcome(
+        lambda: asyncio.run(store.read_bytes_async(str(tmp_path)))
+    )
+
+
+def test_local_options_keep_the_event_loop_path(tmp_path: Path) -> None:
+    store = DataStore(storage_options={"file": {"auto_mkdir": False}})
+    assert store._direct(str(tmp_path / "x")) is None
+    assert DataStore()._direct(str(tmp_path / "x")) is not None
+
+
+#: Reads inputs.pb as a task container does, then reports what it imported.
+STARTUP = """
+import json, sys
+from plugio import DataStore
+from plugio.paths import InputPaths
+from plugio.readers import RemoteFileInputReader
+store = DataStore()
+inputs = RemoteFileInputReader(store, InputPaths(store, sys.argv[1])).get()
+heavy = ("pydantic", "fsspec", "asyncio", "concurrent.futures", "aiobotocore", "logging")
+loaded = [name for name in heavy if name in sys.modules]
+print(json.dumps({"inputs": sorted(inputs.literals), "loaded": loaded}))
+"""
+
+
+def start_task(prefix: str, environment: dict[str, str]) -> dict[str, list[str]]:
+    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("PLUGIO_")}
+    done = subprocess.run(
+        [sys.executable, "-c", STARTUP, prefix],
+        env={**clean, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    answer: dict[str, list[str]] = json.loads(done.stdout)
+    return answer
+
+
+def inputs_message() -> LiteralMap:
+    return LiteralMap(literals={"n": Literal(scalar=Scalar(primitive=Primitive(integer=3)))})
+
+
+def test_reading_local_inputs_loads_no_event_loop_and_no_config_models(tmp_path: Path) -> None:
+    DataStore().write_protobuf(str(tmp_path / "inputs.pb"), inputs_message())
+    answer = start_task(str(tmp_path), {"PLUGIO_INPUT_DIR": "not a setting"})
+    assert answer == {"inputs": ["n"], "loaded": []}
+
+
+def test_reading_s3_inputs_through_obstore_loads_no_event_loop(
+    s3_server: servers.S3Server, stores: Callable[[str], Rig]
+) -> None:
+    rig = stores("s3")
+    rig.store.write_protobuf(rig.ref("inputs.pb"), inputs_message())
+    environment = {
+        "PLUGIO_S3__ENDPOINT_URL": s3_server.endpoint_url,
+        "PLUGIO_S3__ACCESS_KEY_ID": s3_server.access_key_id,
+        "PLUGIO_S3__SECRET_ACCESS_KEY": s3_server.secret_access_key,
+    }
+    assert start_task(rig.base, environment) == {"inputs": ["n"], "loaded": []}
+    # Any other setting builds the config models, and the read still works.
+    answer = start_task(rig.base, {**environment, "PLUGIO_RETRY__MAX_ATTEMPTS": "2"})
+    assert answer["inputs"] == ["n"]
+    assert "pydantic" in answer["loaded"]
