@@ -16,9 +16,7 @@ joins them); a malformed base or key fails there with ``InvalidReferenceError``.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
-import uuid
 
 from plugio.errors import ConfigurationError
 from plugio.paths._interfaces import RawOutputPaths
@@ -149,6 +147,8 @@ def random_raw_path(raw_output_prefix: str, file_name: str | None = None) -> str
     draws 128 bits from ``random``; the shape is the same), so forked
     processes cannot repeat each other.
     """
+    import uuid  # here: it loads platform and sockets, which reading inputs never needs
+
     name = posixpath.basename(file_name) if file_name else ""
     keys = (uuid.uuid4().hex, name) if name else (uuid.uuid4().hex,)
     return join(raw_output_prefix, *keys)
@@ -171,4 +171,6 @@ def attempt_text(attempt: int) -> str:
 
 def _sha1_hex(data: bytes) -> str:
     # SHA-1 for speed, as Flyte: the shard and the base keep collisions apart.
+    import hashlib
+
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()

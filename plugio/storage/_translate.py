@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from plugio.errors import (
@@ -295,6 +294,9 @@ def _seconds(raw: str, scale: float = 1.0) -> float | None:
     text = str(raw).strip()
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text) * scale
+    # email.utils loads sockets and URL parsing: only a dated Retry-After needs it.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):
