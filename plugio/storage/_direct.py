@@ -1,11 +1,12 @@
-"""Blocking reads of local files and of S3 through obstore, with no event loop.
+"""Blocking reads and writes of local files and of S3 through obstore, with no event loop.
 
-A blocking ``DataStore.read_bytes`` of one object would otherwise hand a
-coroutine to fsspec's I/O thread and wait for it: two thread switches per call,
-and fsspec and asyncio imported before a task container has read its first
-byte. Here the same read is a plain ``open`` of the file, or obstore's own
-blocking ``get``, under the same limit and retry rules and with the same
-errors as the async path (``_operations.read_bounded``).
+A blocking ``DataStore.read_bytes`` or ``write_bytes`` of one object would
+otherwise hand a coroutine to fsspec's I/O thread and wait for it: two thread
+switches per call, and fsspec and asyncio imported before a task container
+has read its first byte. Here the same call is a plain ``open`` of the file, or
+obstore's own blocking ``get`` / ``put``, under the same limit and retry rules
+and with the same errors as the async path (``_operations.read_bounded`` and
+the backends' ``pipe``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from plugio._plain_settings import PlainS3
 from plugio.errors import PayloadTooLargeError
@@ -21,17 +22,18 @@ from plugio.storage._protocols import mark_obstore_used
 from plugio.storage._translate import is_invalid_range
 
 __all__ = [
-    "DirectReads",
-    "LocalReads",
-    "ObstoreReads",
+    "DirectIO",
+    "LocalIO",
+    "ObstoreIO",
     "credential_options",
     "read_bounded",
     "s3_store_config",
+    "write_local_file",
 ]
 
 
-class DirectReads:
-    """Blocking reads of one protocol: the whole object, a range, its size."""
+class DirectIO:
+    """Blocking calls of one protocol: read the object, a range, its size; write it."""
 
     def read(self, path: str) -> bytes:
         raise NotImplementedError
@@ -43,8 +45,12 @@ class DirectReads:
     def size(self, path: str) -> int:
         raise NotImplementedError
 
+    def write(self, path: str, data: bytes, *, if_absent: bool) -> None:
+        """Store ``data`` atomically; with ``if_absent``, refuse an existing object."""
+        raise NotImplementedError
 
-class LocalReads(DirectReads):
+
+class LocalIO(DirectIO):
     """Local files, at the absolute paths fsspec's local filesystem uses."""
 
     def read(self, path: str) -> bytes:
@@ -59,8 +65,11 @@ class LocalReads(DirectReads):
     def size(self, path: str) -> int:
         return os.stat(path).st_size
 
+    def write(self, path: str, data: bytes, *, if_absent: bool) -> None:
+        write_local_file(path, data, if_absent=if_absent)
 
-class ObstoreReads(DirectReads):
+
+class ObstoreIO(DirectIO):
     """``s3://`` through obstore's blocking calls: one ``S3Store`` per bucket.
 
     Args:
@@ -92,6 +101,13 @@ class ObstoreReads(DirectReads):
         store, key = self._split(path)
         return int(obstore.head(store, key)["size"])
 
+    def write(self, path: str, data: bytes, *, if_absent: bool) -> None:
+        import obstore
+
+        store, key = self._split(path)
+        mode: Literal["create", "overwrite"] = "create" if if_absent else "overwrite"
+        obstore.put(store, key, data, mode=mode, use_multipart=False)
+
     def _split(self, path: str) -> tuple[Any, str]:
         bucket, _, key = path.partition("/")
         store = self._stores.get(bucket)
@@ -119,7 +135,30 @@ class ObstoreReads(DirectReads):
             return store
 
 
-def read_bounded(reads: DirectReads, path: str, ref: str, limit: int | None) -> bytes:
+def write_local_file(path: str, data: bytes, *, if_absent: bool) -> None:
+    """Write a local file atomically: a temporary file, synced, then renamed into place.
+
+    With ``if_absent`` the temporary file is hard-linked instead, which fails
+    with ``FileExistsError`` when the target exists, atomically.
+    """
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.urandom(16).hex()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if if_absent:
+            os.link(temporary, path)
+        else:
+            os.replace(temporary, path)
+    finally:
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+
+
+def read_bounded(reads: DirectIO, path: str, ref: str, limit: int | None) -> bytes:
     """The whole object, refusing (after at most ``limit + 1`` bytes) a larger one."""
     if limit is None:
         return reads.read(path)

@@ -15,9 +15,9 @@ from plugio._plain_settings import PlainSettings, settings_from_environment
 from plugio.errors import InvalidReferenceError, NotFoundError
 from plugio.storage import _operations as ops
 from plugio.storage._direct import (
-    DirectReads,
-    LocalReads,
-    ObstoreReads,
+    DirectIO,
+    LocalIO,
+    ObstoreIO,
     credential_options,
     read_bounded,
     s3_store_config,
@@ -92,7 +92,7 @@ class DataStore:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._backends: dict[str, Backend] = {}
-        self._direct_reads: dict[str, DirectReads | None] = {}
+        self._direct_io: dict[str, DirectIO | None] = {}
         self._secrets: set[str] = set()
 
     @classmethod
@@ -165,13 +165,13 @@ class DataStore:
         """
         direct = self._direct(ref)
         if direct is not None:
-            reads, path = direct
+            io, path = direct
             return retrying_sync(
                 self._settings.retry,
                 ref,
                 "read",
                 self._secrets,
-                lambda: read_bounded(reads, path, ref, limit),
+                lambda: read_bounded(io, path, ref, limit),
             )
         return self._run(ref, "read", lambda b, p: ops.read_bounded(b, p, ref, limit))
 
@@ -185,6 +185,18 @@ class DataStore:
         With ``if_absent``, the write fails with ``AlreadyExistsError`` when an
         object is already there (a conditional create, where the store has one).
         """
+        direct = self._direct(ref)
+        if direct is not None:
+            io, path = direct
+            body = bytes(data)
+            retrying_sync(
+                self._settings.retry,
+                ref,
+                "write",
+                self._secrets,
+                lambda: io.write(path, body, if_absent=if_absent),
+            )
+            return
         self._run(ref, "write", lambda b, p: b.pipe(p, bytes(data), if_absent=if_absent))
 
     async def write_bytes_async(self, ref: str, data: bytes, *, if_absent: bool = False) -> None:
@@ -397,36 +409,36 @@ class DataStore:
             )
         )
 
-    def _direct(self, ref: str) -> tuple[DirectReads, str] | None:
-        """Blocking reads for ``ref`` without the event loop, where its protocol has them."""
+    def _direct(self, ref: str) -> tuple[DirectIO, str] | None:
+        """Blocking calls for ``ref`` without the event loop, where its protocol has them."""
         protocol = _protocol_of(ref)
         if protocol not in ("file", "s3"):
             return None
         if os.getpid() != self._pid:
             self._forget_parent_clients()
-        reads = self._direct_reads.get(protocol, ...)
-        if reads is ...:
-            reads = self._new_direct_reads(protocol)
-        if reads is None:
+        io = self._direct_io.get(protocol, ...)
+        if io is ...:
+            io = self._new_direct_io(protocol)
+        if io is None:
             return None
         _, path = references.split_protocol(ref)
         if "/../" in f"/{path}/":
             raise InvalidReferenceError(f"{ref}: its key has a '..' segment", ref)
-        return reads, strip_local_path(path) if protocol == "file" else path
+        return io, strip_local_path(path) if protocol == "file" else path
 
-    def _new_direct_reads(self, protocol: str) -> DirectReads | None:
-        reads: DirectReads | None = None
+    def _new_direct_io(self, protocol: str) -> DirectIO | None:
+        io: DirectIO | None = None
         options = self._options.get(protocol, {})
         protocol_options = self._settings.protocol_options
         if protocol == "file":
             if not (options or protocol_options.get("file") or protocol_options.get("local")):
-                reads = LocalReads()
+                io = LocalIO()
         elif s3_client(protocol, self._settings.s3, protocol_options, options) == "obstore":
             config = s3_store_config(self._settings.s3)
             self._secrets.update(_secret_values(credential_options(config)))
-            reads = ObstoreReads(config)
+            io = ObstoreIO(config)
         with self._lock:
-            return self._direct_reads.setdefault(protocol, reads)
+            return self._direct_io.setdefault(protocol, io)
 
     def _resolve(self, ref: str) -> tuple[Backend, str]:
         protocol = _protocol_of(ref)
@@ -460,7 +472,7 @@ class DataStore:
         with self._lock:
             pid = os.getpid()
             if pid != self._pid:
-                self._backends, self._direct_reads, self._pid = {}, {}, pid
+                self._backends, self._direct_io, self._pid = {}, {}, pid
 
 
 def _config_class() -> type[StorageConfig]:

@@ -70,6 +70,39 @@ def test_direct_reads_answer_as_the_event_loop_path(
 
 
 @pytest.mark.parametrize("rig", ["local", "s3"], indirect=True)
+@pytest.mark.parametrize("if_absent", [False, True])
+def test_direct_writes_answer_as_the_event_loop_path(rig: Rig, if_absent: bool) -> None:
+    direct, looped = rig.ref("direct.bin"), rig.ref("looped.bin")
+    for ref in (direct, looped):
+        rig.store.write_bytes(ref, b"first")
+
+    def write_async() -> bytes:
+        asyncio.run(rig.store.write_bytes_async(looped, b"second", if_absent=if_absent))
+        return rig.store.read_bytes(looped)
+
+    def write() -> bytes:
+        rig.store.write_bytes(direct, b"second", if_absent=if_absent)
+        return rig.store.read_bytes(direct)
+
+    assert rig.store._direct(direct) is not None
+    answers = outcome(write), outcome(write_async)
+    assert answers[0][:1] + answers[0][2:] == answers[1][:1] + answers[1][2:]
+    assert answers[0][0] == ("AlreadyExistsError" if if_absent else "ok")
+    assert rig.store.read_bytes(direct) == (b"first" if if_absent else b"second")
+    rig.store.write_bytes(rig.ref("new", "deep.bin"), b"n", if_absent=True)
+    assert rig.store.read_bytes(rig.ref("new", "deep.bin")) == b"n"
+
+
+def test_direct_local_writes_leave_no_temporary_file(tmp_path: Path) -> None:
+    store = DataStore()
+    store.write_bytes(str(tmp_path / "a.pb"), b"x")
+    with pytest.raises(PlugioError):
+        store.write_bytes(str(tmp_path / "a.pb"), b"y", if_absent=True)
+    assert sorted(os.listdir(tmp_path)) == ["a.pb"]
+    assert (tmp_path / "a.pb").read_bytes() == b"x"
+
+
+@pytest.mark.parametrize("rig", ["local", "s3"], indirect=True)
 def test_direct_reads_refuse_keys_that_climb_out(rig: Rig) -> None:
     base = rig.ref("a")
     assert outcome(lambda: rig.store.read_bytes(base + "/../b")) == outcome(
