@@ -9,6 +9,7 @@ to completion in the calling thread with no event loop at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 import types
@@ -28,6 +29,7 @@ __all__ = [
     "LocalBackend",
     "S3Backend",
     "SyncBackend",
+    "remove_quietly",
 ]
 
 T = TypeVar("T")
@@ -175,36 +177,86 @@ class LocalBackend(SyncBackend):
     async def put_file(
         self, local_path: str, path: str, callback: Callback, chunk_size: int
     ) -> None:
-        _copy(local_path, path, callback, chunk_size)
+        directory, name = os.path.split(path)
+        temporary = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            _copy(local_path, temporary, callback, chunk_size)
+            os.replace(temporary, path)
+        except BaseException:
+            remove_quietly(temporary)
+            raise
 
     async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
-        _copy(path, local_path, callback, 8 * 1024 * 1024)
+        _copy(path, local_path, callback, _LOCAL_CHUNK)
+
+    async def gather_bounded(
+        self, jobs: Sequence[Callable[[], Coroutine[Any, Any, T]]], limit: int
+    ) -> list[T]:
+        # One after another: a local copy is a few system calls on one disk, and
+        # threads only add hand-offs of the interpreter lock around them (a
+        # thousand 4 KiB files copy faster in one thread than in 32).
+        return [drive(job()) for job in jobs]
+
+
+#: Bytes per system call of a local copy, between progress reports.
+_LOCAL_CHUNK = 8 * 1024 * 1024
 
 
 def _copy(source: str, destination: str, callback: Callback, chunk_size: int) -> None:
     """Copy a local file in chunks, reporting progress (fsspec's copy reports none).
 
     The kernel moves the bytes (``sendfile``) where it can; Python reads and
-    writes them otherwise.
+    writes them otherwise. The destination's folder is made when missing.
     """
-    os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-    size = os.path.getsize(source)
-    callback.set_size(size)
-    with open(source, "rb") as reader, open(destination, "wb") as writer:
-        offset = 0
-        if hasattr(os, "sendfile"):
-            try:
-                while sent := os.sendfile(writer.fileno(), reader.fileno(), offset, chunk_size):
-                    offset += sent
-                    callback.relative_update(sent)
-            except OSError:
-                if offset:  # failed midway: the caller's retry starts over
-                    raise
-        reader.seek(offset)
-        writer.seek(offset)
-        while chunk := reader.read(chunk_size):
-            writer.write(chunk)
-            callback.relative_update(len(chunk))
+    reader = os.open(source, os.O_RDONLY | _CLOEXEC)
+    try:
+        size = os.fstat(reader).st_size
+        callback.set_size(size)
+        writer = _create(destination)
+        try:
+            _move_bytes(reader, writer, callback, chunk_size)
+        finally:
+            os.close(writer)
+    finally:
+        os.close(reader)
+
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _CLOEXEC
+
+
+def _create(path: str) -> int:
+    """An empty file open for writing; its folder is made only when missing."""
+    try:
+        return os.open(path, _CREATE, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        return os.open(path, _CREATE, 0o666)
+
+
+def _move_bytes(reader: int, writer: int, callback: Callback, chunk_size: int) -> None:
+    offset = 0
+    if hasattr(os, "sendfile"):
+        try:
+            while sent := os.sendfile(writer, reader, offset, chunk_size):
+                offset += sent
+                callback.relative_update(sent)
+            return
+        except OSError:
+            if offset:  # failed midway: the caller's retry starts over
+                raise
+    os.lseek(reader, offset, os.SEEK_SET)
+    while chunk := os.read(reader, chunk_size):
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(writer, view) :]
+        callback.relative_update(len(chunk))
+
+
+def remove_quietly(path: str) -> None:
+    """Delete a local file that may not be there (a partial copy, say)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 class AsyncBackend(Backend):

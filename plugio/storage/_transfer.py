@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from fsspec.callbacks import Callback
 
 from plugio.errors import NotFoundError
-from plugio.storage._backend import Backend
+from plugio.storage._backend import Backend, remove_quietly
 from plugio.storage._model import ProgressCallback
 
 __all__ = ["Transfer", "download", "upload"]
@@ -64,16 +64,22 @@ class _FileProgress(Callback):  # type: ignore[misc]
         super().__init__()
         self._shared = shared
         self._reported = 0
+        self._started = False
 
     def call(self, hook_name: str | None = None, **kwargs: Any) -> None:
         delta = int(self.value) - self._reported
         self._reported += delta
         self._shared.add(delta)
 
-    def restart(self) -> None:
-        self._shared.add(-self._reported)
-        self._reported = 0
+    def restart(self) -> bool:
+        """Forget what an earlier attempt reported; whether there was one."""
+        retried = self._started
+        self._started = True
+        if self._reported:
+            self._shared.add(-self._reported)
+            self._reported = 0
         self.value = 0
+        return retried
 
 
 async def upload(transfer: Transfer, local_path: str, ref: str) -> list[str]:
@@ -106,27 +112,34 @@ async def download(
     fs = transfer.backend.fs
     base = fs._strip_protocol(ref).rstrip("/")
 
-    def target(remote: str) -> str:
+    def target(remote: str, path: str) -> str:
         if single:
             if os.path.isdir(local_path):
                 return os.path.join(local_path, remote.rstrip("/").rsplit("/", 1)[-1])
             return local_path
-        relative = fs._strip_protocol(remote)[len(base) :].lstrip("/")
+        relative = path[len(base) :].lstrip("/")
         return os.path.join(local_path, *relative.split("/"))
 
+    tag = uuid.uuid4().hex[:12]  # partial files of this download: <name>.<tag>.part
+    folders: set[str] = set()  # made by this download already
+
     def job(remote: str) -> Callable[[], Coroutine[Any, Any, str]]:
-        destination = target(remote)
+        path = fs._strip_protocol(remote)
+        destination = target(remote, path)
+        partial = f"{destination}.{tag}.part"
 
         async def attempt(callback: _FileProgress) -> str:
-            callback.restart()
-            os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-            partial = f"{destination}.{uuid.uuid4().hex[:12]}.part"
+            retried = callback.restart()
+            folder = os.path.dirname(destination) or "."
+            if retried or folder not in folders:  # a retry makes it again, in case it went
+                os.makedirs(folder, exist_ok=True)
+                folders.add(folder)
             try:
-                await transfer.backend.get_file(fs._strip_protocol(remote), partial, callback)
+                await transfer.backend.get_file(path, partial, callback)
                 os.replace(partial, destination)
-            finally:
-                if os.path.exists(partial):
-                    os.unlink(partial)
+            except BaseException:
+                remove_quietly(partial)
+                raise
             return destination
 
         return _with_progress(transfer, remote, "download", progress, attempt)
