@@ -171,7 +171,7 @@ class ObstoreS3Backend(AsyncBackend):
         import obstore
 
         store, key = self._split(path)
-        size = os.path.getsize(local_path)
+        size = callback.size if callback.size is not None else os.path.getsize(local_path)
         callback.set_size(size)
         if size <= chunk_size:
             # One request; obstore reads the file on its own threads, off the

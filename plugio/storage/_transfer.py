@@ -86,21 +86,23 @@ async def upload(transfer: Transfer, local_path: str, ref: str) -> list[str]:
     """Upload a file, or every file under a directory, to ``ref``; the refs written."""
     if not os.path.exists(local_path):
         raise NotFoundError("local path to upload does not exist", local_path)
-    pairs = _local_files(local_path, ref)
-    progress = _Progress(sum(os.path.getsize(path) for path, _ in pairs), transfer.progress)
+    files = _local_files(local_path, ref)
+    progress = _Progress(sum(size for _, _, size in files), transfer.progress)
     fs = transfer.backend.fs
 
-    def job(local: str, remote: str) -> Callable[[], Coroutine[Any, Any, str]]:
+    def job(local: str, remote: str, size: int) -> Callable[[], Coroutine[Any, Any, str]]:
+        path = fs._strip_protocol(remote)
+
         async def attempt(callback: _FileProgress) -> str:
             callback.restart()
-            path = fs._strip_protocol(remote)
+            callback.set_size(size)  # as listed; a hook may measure the file again
             await transfer.backend.put_file(local, path, callback, transfer.chunk_size)
             return remote
 
         return _with_progress(transfer, remote, "upload", progress, attempt)
 
     return await transfer.backend.gather_bounded(
-        [job(local, remote) for local, remote in pairs], transfer.concurrency
+        [job(local, remote, size) for local, remote, size in files], transfer.concurrency
     )
 
 
@@ -164,14 +166,16 @@ def _with_progress(
     return run
 
 
-def _local_files(local_path: str, ref: str) -> list[tuple[str, str]]:
+def _local_files(local_path: str, ref: str) -> list[tuple[str, str, int]]:
+    """``(local path, ref, size)`` of the file, or of every file under the folder, by name."""
     if not os.path.isdir(local_path):
-        return [(local_path, ref)]
+        return [(local_path, ref, os.path.getsize(local_path))]
     base = ref.rstrip("/")
-    pairs = []
+    files = []
     for directory, _, names in sorted(os.walk(local_path)):
+        folder = os.path.relpath(directory, local_path).replace(os.sep, "/")
+        prefix = base if folder == "." else f"{base}/{folder}"
         for name in sorted(names):
             path = os.path.join(directory, name)
-            relative = os.path.relpath(path, local_path).replace(os.sep, "/")
-            pairs.append((path, f"{base}/{relative}"))
-    return pairs
+            files.append((path, f"{prefix}/{name}", os.path.getsize(path)))
+    return files
