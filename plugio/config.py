@@ -191,8 +191,12 @@ class RetryPolicy(_Section):
 class TransferConfig(_Section):
     """Bulk transfers (``get`` / ``put`` of directories, large files)."""
 
-    concurrency: int = Field(default=32, ge=1)
-    """Files moved at once. Env: ``PLUGIO_TRANSFER__CONCURRENCY``."""
+    concurrency: int = Field(default=64, ge=1)
+    """Files moved at once (to and from object stores; local copies go one by one).
+
+    A file of up to ``chunk_size`` bytes goes in one request, held whole, so
+    uploads hold at most about ``concurrency * chunk_size`` bytes. Env:
+    ``PLUGIO_TRANSFER__CONCURRENCY``."""
     chunk_size: int = Field(default=8 * MIB, ge=5 * MIB)
     """Bytes per part of a multipart upload and per streamed read (5 MiB at least,
     S3's smallest part). Env: ``PLUGIO_TRANSFER__CHUNK_SIZE``."""
