@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 
 from fsspec.callbacks import Callback
 
+from plugio.storage._direct import write_local_file
+
 __all__ = [
     "AsyncBackend",
     "AzureBackend",
@@ -151,21 +153,7 @@ class LocalBackend(SyncBackend):
     """Local disk: writes go to a temporary file renamed into place (atomic)."""
 
     async def pipe(self, path: str, data: bytes, *, if_absent: bool) -> None:
-        directory = os.path.dirname(path) or "."
-        os.makedirs(directory, exist_ok=True)
-        temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if if_absent:
-                os.link(temporary, path)  # fails with FileExistsError, atomically
-            else:
-                os.replace(temporary, path)
-        finally:
-            if os.path.lexists(temporary):
-                os.unlink(temporary)
+        write_local_file(path, data, if_absent=if_absent)
 
     async def info(self, path: str) -> Info:
         info = await super().info(path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any, Literal
 
 from plugio._plain_settings import PlainS3
@@ -77,38 +78,41 @@ class ObstoreIO(DirectIO):
     """
 
     def __init__(self, config: Mapping[str, Any]) -> None:
-        self._config = dict(config)
-        endpoint = str(self._config.get("endpoint") or os.environ.get("AWS_ENDPOINT_URL") or "")
-        self._client_options = {"allow_http": endpoint.startswith("http://")}
+        self.config: Any = dict(config)
+        endpoint = str(self.config.get("endpoint") or os.environ.get("AWS_ENDPOINT_URL") or "")
+        self.client_options: Any = {"allow_http": endpoint.startswith("http://")}
+        # plugio's retry policy decides, not obstore's
+        self.retry_config: Any = {"max_retries": 0, "retry_timeout": timedelta(seconds=0)}
         self._stores: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def read(self, path: str) -> bytes:
         import obstore
 
-        store, key = self._split(path)
+        store, key = self.split(path)
         return bytes(obstore.get(store, key).bytes())
 
     def read_range(self, path: str, start: int, end: int) -> bytes:
         import obstore
 
-        store, key = self._split(path)
+        store, key = self.split(path)
         return bytes(obstore.get_range(store, key, start=start, end=end))
 
     def size(self, path: str) -> int:
         import obstore
 
-        store, key = self._split(path)
+        store, key = self.split(path)
         return int(obstore.head(store, key)["size"])
 
     def write(self, path: str, data: bytes, *, if_absent: bool) -> None:
         import obstore
 
-        store, key = self._split(path)
+        store, key = self.split(path)
         mode: Literal["create", "overwrite"] = "create" if if_absent else "overwrite"
         obstore.put(store, key, data, mode=mode, use_multipart=False)
 
-    def _split(self, path: str) -> tuple[Any, str]:
+    def split(self, path: str) -> tuple[Any, str]:
+        """The bucket's ``S3Store`` (built on first use) and the key of ``bucket/key``."""
         bucket, _, key = path.partition("/")
         store = self._stores.get(bucket)
         if store is None:
@@ -116,8 +120,6 @@ class ObstoreIO(DirectIO):
         return store, key
 
     def _new_store(self, bucket: str) -> Any:
-        from datetime import timedelta
-
         from obstore.store import S3Store
 
         with self._lock:
@@ -126,10 +128,9 @@ class ObstoreIO(DirectIO):
                 mark_obstore_used()
                 store = S3Store(
                     bucket,
-                    config=self._config,  # type: ignore[arg-type]  # a TypedDict in obstore
-                    client_options=self._client_options,  # type: ignore[arg-type]
-                    # plugio's retry policy decides
-                    retry_config={"max_retries": 0, "retry_timeout": timedelta(seconds=0)},
+                    config=self.config,
+                    client_options=self.client_options,
+                    retry_config=self.retry_config,
                 )
                 self._stores[bucket] = store
             return store

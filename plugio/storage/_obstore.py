@@ -16,28 +16,19 @@ import io
 import os
 import threading
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from fsspec.callbacks import Callback
 
-from plugio.config import S3Options
 from plugio.storage._backend import AsyncBackend, Info
+from plugio.storage._direct import ObstoreIO
+from plugio.storage._protocols import mark_obstore_used
 from plugio.storage._streams import AbortableWriter
 
-__all__ = ["ObstoreS3Backend", "obstore_forked", "obstore_settings"]
+__all__ = ["ObstoreS3Backend"]
 
 T = TypeVar("T")
-
-#: The process that first built an obstore client; its runtime is gone in forks.
-_runtime_pid: int | None = None
-
-
-def obstore_forked() -> bool:
-    """Whether this process was forked from one that already ran obstore."""
-    return _runtime_pid is not None and _runtime_pid != os.getpid()
-
 
 #: Parts uploaded at once for one large file: with 8 MiB parts, 64 MiB in flight.
 PART_CONCURRENCY = 8
@@ -46,43 +37,15 @@ PART_CONCURRENCY = 8
 PART_BUDGET = 128 * 1024 * 1024
 
 
-def obstore_settings(options: S3Options) -> dict[str, Any]:
-    """The S3Store configuration ``options`` stand for (credentials included)."""
-    config: dict[str, Any] = {}
-    if options.endpoint_url:
-        config["endpoint"] = options.endpoint_url
-    if options.region:
-        config["region"] = options.region
-    for name, key in (
-        ("access_key_id", "access_key_id"),
-        ("secret_access_key", "secret_access_key"),
-        ("session_token", "token"),
-    ):
-        value = getattr(options, name)
-        if value is not None:
-            config[key] = value.get_secret_value()
-    if options.anonymous:
-        config["skip_signature"] = True
-    return config
-
-
 class ObstoreS3Backend(AsyncBackend):
     """S3 through obstore: one ``S3Store`` per bucket, built on first use."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         from obstore.fsspec import FsspecStore
 
-        global _runtime_pid
-        if _runtime_pid is None:
-            _runtime_pid = os.getpid()
-
-        self._config: Any = dict(config)
-        endpoint = str(self._config.get("endpoint") or os.environ.get("AWS_ENDPOINT_URL") or "")
-        self._client_options: Any = {"allow_http": endpoint.startswith("http://")}
-        self._retry_config: Any = {
-            "max_retries": 0,  # plugio's retry policy decides
-            "retry_timeout": timedelta(seconds=0),
-        }
+        mark_obstore_used()
+        # The stores, and the endpoint, credential and retry settings, of the blocking path.
+        self._direct = ObstoreIO(config)
 
         class _S3Files(FsspecStore):
             protocol = ("s3", "s3a")  # type: ignore[assignment]  # fsspec allows a tuple
@@ -90,12 +53,11 @@ class ObstoreS3Backend(AsyncBackend):
         files: Any = _S3Files
         fs = files(
             "s3",
-            config=self._config,
-            client_options=self._client_options,
-            retry_config=self._retry_config,
+            config=self._direct.config,
+            client_options=self._direct.client_options,
+            retry_config=self._direct.retry_config,
         )
         super().__init__(fs, "s3")
-        self._stores: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._large_uploads = 0
 
@@ -208,26 +170,7 @@ class ObstoreS3Backend(AsyncBackend):
 
     # -- internals ----------------------------------------------------------
     def _split(self, path: str) -> tuple[Any, str]:
-        bucket, _, key = path.partition("/")
-        store = self._stores.get(bucket)
-        if store is None:
-            store = self._new_store(bucket)
-        return store, key
-
-    def _new_store(self, bucket: str) -> Any:
-        from obstore.store import S3Store
-
-        with self._lock:
-            store = self._stores.get(bucket)
-            if store is None:
-                store = S3Store(
-                    bucket,
-                    config=self._config,
-                    client_options=self._client_options,
-                    retry_config=self._retry_config,
-                )
-                self._stores[bucket] = store
-            return store
+        return self._direct.split(path)
 
 
 class _ReaderFile(io.RawIOBase):
