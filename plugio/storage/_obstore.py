@@ -38,14 +38,18 @@ PART_BUDGET = 128 * 1024 * 1024
 
 
 class ObstoreS3Backend(AsyncBackend):
-    """S3 through obstore: one ``S3Store`` per bucket, built on first use."""
+    """S3 through obstore: one ``S3Store`` per bucket, built on first use.
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    Args:
+        clients: the stores and settings, shared with the store's blocking calls.
+    """
+
+    def __init__(self, clients: ObstoreIO) -> None:
         from obstore.fsspec import FsspecStore
 
         mark_obstore_used()
-        # The stores, and the endpoint, credential and retry settings, of the blocking path.
-        self._direct = ObstoreIO(config)
+        # The stores and settings of the blocking path: one connection pool for both.
+        self._direct = clients
 
         class _S3Files(FsspecStore):
             protocol = ("s3", "s3a")  # type: ignore[assignment]  # fsspec allows a tuple

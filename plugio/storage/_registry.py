@@ -7,6 +7,7 @@ too (``hdfs://``, ``sftp://``, ``http://`` ...) with the options passed for it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +25,8 @@ from plugio.storage._backend import (
     S3Backend,
     SyncBackend,
 )
-from plugio.storage._direct import credential_options, s3_store_config
-from plugio.storage._protocols import (
-    installed,
-    mark_obstore_used,
-    s3_client,
-)
+from plugio.storage._direct import ObstoreIO, credential_options, s3_store_config
+from plugio.storage._protocols import installed, s3_client
 
 __all__ = ["Protocol", "create_backend"]
 
@@ -63,20 +60,28 @@ _KNOWN: dict[str, Protocol] = {
 
 
 def create_backend(
-    protocol: str, config: StorageConfig, options: dict[str, Any]
+    protocol: str,
+    config: StorageConfig,
+    options: dict[str, Any],
+    *,
+    obstore: Callable[[], ObstoreIO] | None = None,
 ) -> tuple[Backend, dict[str, Any]]:
     """A new filesystem for ``protocol`` wrapped in its backend hooks.
 
-    Returns the backend and the storage options used (for scrubbing secrets).
+    ``obstore`` gives the obstore clients to serve ``s3://`` with, when it
+    chooses obstore; by default new ones from ``config``. Returns the backend
+    and the storage options used (for scrubbing secrets).
     """
     family = _KNOWN.get(protocol)
-    s3_options = config.protocol_options
-    if family is _S3 and s3_client(protocol, config.s3, s3_options, options) == "obstore":
+    chosen = family is _S3 and s3_client(protocol, config.s3, config.protocol_options, options)
+    if chosen == "obstore":
         from plugio.storage._obstore import ObstoreS3Backend
 
-        mark_obstore_used()
-        settings = s3_store_config(PlainSettings.from_config(config).s3)
-        return ObstoreS3Backend(settings), credential_options(settings)
+        if obstore is None:
+            clients = ObstoreIO(s3_store_config(PlainSettings.from_config(config).s3))
+        else:
+            clients = obstore()
+        return ObstoreS3Backend(clients), credential_options(clients.config)
     if family is not None and not installed(family.module):
         raise MissingDependencyError(protocol, family.extra, family.module)
     merged = _storage_options(protocol, family, config)

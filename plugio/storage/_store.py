@@ -77,22 +77,23 @@ class DataStore:
         base_url: str | None = None,
         storage_options: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        self._config = config
         self._config_values: dict[str, Any] = {}
-        if config is None:
-            found = settings_from_environment()
-            if found is None:
-                self._config = _config_class()()
-            else:
-                self._settings, self._config_values = found
-        if self._config is not None:
-            self._settings = PlainSettings.from_config(self._config)
+        found = settings_from_environment() if config is None else None
+        if found is not None:
+            self._settings, self._config_values = found
+        else:
+            config = config if config is not None else _config_class()()
+            self._settings = PlainSettings.from_config(config)
+        self._config = config
         self._base_url = base_url
         self._options = {canonical_protocol(k): dict(v) for k, v in (storage_options or {}).items()}
-        self._lock = threading.Lock()
+        self._lock = (
+            threading.RLock()
+        )  # backends are made under it, and may need the obstore clients
         self._pid = os.getpid()
         self._backends: dict[str, Backend] = {}
         self._direct_io: dict[str, DirectIO | None] = {}
+        self._obstore: ObstoreIO | None = None
         self._secrets: set[str] = set()
 
     @classmethod
@@ -166,13 +167,7 @@ class DataStore:
         direct = self._direct(ref)
         if direct is not None:
             io, path = direct
-            return retrying_sync(
-                self._settings.retry,
-                ref,
-                "read",
-                self._secrets,
-                lambda: read_bounded(io, path, ref, limit),
-            )
+            return self._run_direct(ref, "read", lambda: read_bounded(io, path, ref, limit))
         return self._run(ref, "read", lambda b, p: ops.read_bounded(b, p, ref, limit))
 
     async def read_bytes_async(self, ref: str, *, limit: int | None = None) -> bytes:
@@ -189,13 +184,7 @@ class DataStore:
         if direct is not None:
             io, path = direct
             body = bytes(data)
-            retrying_sync(
-                self._settings.retry,
-                ref,
-                "write",
-                self._secrets,
-                lambda: io.write(path, body, if_absent=if_absent),
-            )
+            self._run_direct(ref, "write", lambda: io.write(path, body, if_absent=if_absent))
             return
         self._run(ref, "write", lambda b, p: b.pipe(p, bytes(data), if_absent=if_absent))
 
@@ -409,6 +398,9 @@ class DataStore:
             )
         )
 
+    def _run_direct(self, ref: str, operation: str, body: Callable[[], T]) -> T:
+        return retrying_sync(self._settings.retry, ref, operation, self._secrets, body)
+
     def _direct(self, ref: str) -> tuple[DirectIO, str] | None:
         """Blocking calls for ``ref`` without the event loop, where its protocol has them."""
         protocol = _protocol_of(ref)
@@ -421,10 +413,7 @@ class DataStore:
             io = self._new_direct_io(protocol)
         if io is None:
             return None
-        _, path = references.split_protocol(ref)
-        if "/../" in f"/{path}/":
-            raise InvalidReferenceError(f"{ref}: its key has a '..' segment", ref)
-        return io, strip_local_path(path) if protocol == "file" else path
+        return io, _go_key(protocol, ref)
 
     def _new_direct_io(self, protocol: str) -> DirectIO | None:
         io: DirectIO | None = None
@@ -434,21 +423,24 @@ class DataStore:
             if not (options or protocol_options.get("file") or protocol_options.get("local")):
                 io = LocalIO()
         elif s3_client(protocol, self._settings.s3, protocol_options, options) == "obstore":
-            config = s3_store_config(self._settings.s3)
-            self._secrets.update(_secret_values(credential_options(config)))
-            io = ObstoreIO(config)
+            io = self._shared_obstore()
         with self._lock:
             return self._direct_io.setdefault(protocol, io)
+
+    def _shared_obstore(self) -> ObstoreIO:
+        """The obstore clients of ``s3://``, one set for the blocking path and the backend."""
+        with self._lock:
+            if self._obstore is None:
+                config = s3_store_config(self._settings.s3)
+                self._secrets.update(_secret_values(credential_options(config)))
+                self._obstore = ObstoreIO(config)
+            return self._obstore
 
     def _resolve(self, ref: str) -> tuple[Backend, str]:
         protocol = _protocol_of(ref)
         backend = self._backend(protocol)
         if protocol in _GO_KEYED:
-            # Keys as Flyte's engine stores them: percent-escapes decoded.
-            _, path = references.split_protocol(ref)
-            if "/../" in f"/{path}/":
-                raise InvalidReferenceError(f"{ref}: its key has a '..' segment", ref)
-            return backend, backend.fs._strip_protocol(path) if protocol == "file" else path
+            return backend, _go_key(protocol, ref)
         return backend, backend.fs._strip_protocol(ref)
 
     def _backend(self, protocol: str) -> Backend:
@@ -458,12 +450,14 @@ class DataStore:
         if backend is not None:
             return backend
         config = self.config  # outside the lock, which building the config takes
+        obstore = self._shared_obstore if protocol == "s3" else None
         with self._lock:
             if protocol not in self._backends:
                 from plugio.storage._registry import create_backend
 
-                backend, options = create_backend(protocol, config, self._options.get(protocol, {}))
-                self._secrets.update(_secret_values(options))
+                options = self._options.get(protocol, {})
+                backend, used = create_backend(protocol, config, options, obstore=obstore)
+                self._secrets.update(_secret_values(used))
                 self._backends[protocol] = backend
             return self._backends[protocol]
 
@@ -472,7 +466,16 @@ class DataStore:
         with self._lock:
             pid = os.getpid()
             if pid != self._pid:
-                self._backends, self._direct_io, self._pid = {}, {}, pid
+                self._backends, self._direct_io, self._obstore = {}, {}, None
+                self._pid = pid
+
+
+def _go_key(protocol: str, ref: str) -> str:
+    """The path of ``ref`` as Flyte's engine stores it: percent-escapes decoded."""
+    _, path = references.split_protocol(ref)
+    if "/../" in f"/{path}/":
+        raise InvalidReferenceError(f"{ref}: its key has a '..' segment", ref)
+    return strip_local_path(path) if protocol == "file" else path
 
 
 def _config_class() -> type[StorageConfig]:

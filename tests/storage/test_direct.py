@@ -176,3 +176,17 @@ def test_reading_s3_inputs_through_obstore_loads_no_event_loop(
     answer = start_task(rig.base, {**environment, "PLUGIO_RETRY__MAX_ATTEMPTS": "2"})
     assert answer["inputs"] == ["n"]
     assert "pydantic" in answer["loaded"]
+
+
+def test_blocking_and_async_s3_calls_share_one_set_of_clients(stores: Callable[[str], Rig]) -> None:
+    from plugio.storage._obstore import ObstoreS3Backend
+
+    rig = stores("s3")
+    ref = rig.ref("shared.bin")
+    rig.store.write_bytes(ref, b"x")
+    assert asyncio.run(rig.store.read_bytes_async(ref)) == b"x"
+    direct = rig.store._direct(ref)
+    backend, _ = rig.store._resolve(ref)
+    assert direct is not None
+    assert isinstance(backend, ObstoreS3Backend)
+    assert backend._direct is direct[0]
