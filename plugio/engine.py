@@ -160,7 +160,7 @@ async def check_attempts_async(
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    limit = store.config.limits.max_payload_bytes
+    limit = store.max_payload_bytes
     if not isinstance(max_payload_bytes, EllipsisType):
         limit = max_payload_bytes
     prefixes: Sequence[str] = list(output_prefixes)
