@@ -1,6 +1,7 @@
 """The storage layer: ``DataStore`` over fsspec, the only code that talks to storage."""
 
+from plugio.storage._concurrency import bounded_gather
 from plugio.storage._model import ObjectInfo, ProgressCallback
 from plugio.storage._store import DataStore
 
-__all__ = ["DataStore", "ObjectInfo", "ProgressCallback"]
+__all__ = ["DataStore", "ObjectInfo", "ProgressCallback", "bounded_gather"]

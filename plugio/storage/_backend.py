@@ -89,6 +89,10 @@ class Backend(ABC):
     async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
         """Download one object to a local file."""
 
+    async def copy(self, path: str, target: str) -> None:
+        """Copy one object inside the store."""
+        self.fs.cp_file(path, target)
+
     @abstractmethod
     async def put_file(
         self, local_path: str, path: str, callback: Callback, chunk_size: int
@@ -306,6 +310,9 @@ class AsyncBackend(Backend):
 
     async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
         await self.fs._get_file(path, local_path, callback=callback)
+
+    async def copy(self, path: str, target: str) -> None:
+        await self.fs._cp_file(path, target)
 
     async def put_file(
         self, local_path: str, path: str, callback: Callback, chunk_size: int

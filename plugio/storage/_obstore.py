@@ -110,6 +110,13 @@ class ObstoreS3Backend(AsyncBackend):
         if keys:
             await obstore.delete_async(store, keys)
 
+    async def copy(self, path: str, target: str) -> None:
+        import obstore
+
+        store, key = self._split(path)
+        _, target_key = self._split(target)
+        await obstore.copy_async(store, key, target_key)
+
     async def find(self, directory: str, name_prefix: str) -> list[Info]:
         store, key = self._split(directory)
         folder = f"{key.rstrip('/')}/" if key else ""

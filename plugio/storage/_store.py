@@ -252,6 +252,33 @@ class DataStore:
         for page in _pages(found, page_size):
             yield page
 
+    def copy(self, source_ref: str, target_ref: str) -> None:
+        """Copy one object to ``target_ref``, inside the store where the backend can.
+
+        Both references must use the same protocol. The target is replaced
+        atomically; a missing source raises ``NotFoundError``.
+        """
+        target_backend, target_path = self._resolve(target_ref)
+        self._run(source_ref, "copy", lambda b, p: b.copy(p, target_path))
+
+    async def copy_async(self, source_ref: str, target_ref: str) -> None:
+        """Async twin of :meth:`copy`."""
+        target_backend, target_path = self._resolve(target_ref)
+        await self._run_async(source_ref, "copy", lambda b, p: b.copy(p, target_path))
+
+    def prefers_blocking(self, ref: str) -> bool:
+        """Whether batches over ``ref`` are fastest one by one through the blocking calls.
+
+        True for local disk and memory, where there is no network round trip
+        to overlap: a batch runs in the calling thread with no event loop.
+        """
+        return _protocol_of(ref) in ("file", "memory")
+
+    @property
+    def transfer_concurrency(self) -> int:
+        """``config.transfer.concurrency``: how many objects a batch moves at once."""
+        return self.config.transfer.concurrency
+
     # -- files and directories ---------------------------------------------
     def put(
         self,
