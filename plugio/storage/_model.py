@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import Any
 
-__all__ = ["ObjectInfo", "ProgressCallback"]
+__all__ = ["FileProgress", "ObjectInfo", "ProgressCallback", "to_object_info"]
 
 ProgressCallback = Callable[[int, int], None]
 """Called as a transfer moves: ``(bytes_done, bytes_total)``, from any thread."""
@@ -28,3 +30,79 @@ class ObjectInfo:
     etag: str | None = None
     checksum: str | None = None
     last_modified: datetime | None = None
+
+
+class FileProgress:
+    """Bytes moved of one file, reported by the backend that moves it.
+
+    ``set_size`` and ``relative_update`` are the calls fsspec's callbacks
+    take too; subclasses act on ``call``.
+    """
+
+    def __init__(self) -> None:
+        self.size: int | None = None
+        self.value = 0
+
+    def set_size(self, size: int | None) -> None:
+        """The file's size in bytes, once known."""
+        self.size = size
+
+    def relative_update(self, inc: int = 1) -> None:
+        """``inc`` more bytes moved."""
+        self.value += inc
+        self.call()
+
+    def call(self) -> None:
+        """React to a change of ``value``."""
+
+
+def to_object_info(ref: str, info: Mapping[str, Any]) -> ObjectInfo:
+    """Normalise the metadata dict of any fsspec backend."""
+    size = info.get("size")
+    return ObjectInfo(
+        ref=ref,
+        exists=True,
+        size=int(size) if size is not None else None,
+        etag=_etag(info),
+        checksum=_checksum(info),
+        last_modified=_modified(info),
+    )
+
+
+def _etag(info: Mapping[str, Any]) -> str | None:
+    for key in ("ETag", "etag", "generation"):
+        value = info.get(key)
+        if value:
+            return str(value).strip('"')
+    return None
+
+
+def _checksum(info: Mapping[str, Any]) -> str | None:
+    if info.get("md5Hash"):
+        return f"md5:{base64.b64decode(info['md5Hash']).hex()}"
+    settings: Any = info.get("content_settings")
+    md5 = getattr(settings, "content_md5", None) or (
+        settings.get("content_md5") if isinstance(settings, dict) else None
+    )
+    if md5:
+        return f"md5:{bytes(md5).hex()}"
+    for key, name in (("crc32c", "crc32c"), ("ChecksumCRC32", "crc32")):
+        if info.get(key):
+            return f"{name}:{info[key]}"
+    return None
+
+
+def _modified(info: Mapping[str, Any]) -> datetime | None:
+    for key in ("LastModified", "last_modified", "updated", "mtime", "created"):
+        value = info.get(key)
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        try:
+            return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+    return None

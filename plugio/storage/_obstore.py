@@ -1,13 +1,15 @@
-"""``s3://`` through obstore: Rust's object_store, with requests off the GIL.
+"""``s3://`` through obstore: Rust's object_store, both faces native.
 
 The ``obstore`` extra installs it. Each request costs a few microseconds of
 Python, against about two and a half milliseconds through botocore, which is
 what bounds a status check of thousands of attempts on a small machine.
 
-Hooks call obstore's coroutines directly, so they run on whichever event loop
-awaits them; blocking calls drive them on fsspec's I/O loop. obstore's own
-retries are off (plugio's policy decides) and its errors carry the HTTP status
-and the S3 error code in their text, which ``_translate`` reads.
+Blocking hooks call obstore's blocking functions (no event loop), async hooks
+its coroutines, which complete on whichever event loop awaits them (no
+thread hop). obstore's own retries are off (plugio's policy decides); its
+connect and request timeouts come from the policy, so a blocking attempt is
+bounded too. Its errors carry the HTTP status and the S3 error code in their
+text, which ``_translate`` reads.
 """
 
 from __future__ import annotations
@@ -16,17 +18,17 @@ import io
 import os
 import threading
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from fsspec.callbacks import Callback
-
-from plugio.storage._backend import AsyncBackend, Info
-from plugio.storage._direct import ObstoreIO
+from plugio.storage._backend import Backend, Info
+from plugio.storage._keys import is_temporary
+from plugio.storage._model import FileProgress
 from plugio.storage._protocols import mark_obstore_used
 from plugio.storage._streams import AbortableWriter
 
-__all__ = ["ObstoreS3Backend"]
+__all__ = ["ObstoreBackend", "s3_store_config"]
 
 T = TypeVar("T")
 
@@ -37,135 +39,236 @@ PART_CONCURRENCY = 8
 PART_BUDGET = 128 * 1024 * 1024
 
 
-class ObstoreS3Backend(AsyncBackend):
+def s3_store_config(s3: Any) -> dict[str, Any]:
+    """The ``S3Store`` settings of ``S3Options`` (credentials revealed)."""
+    config: dict[str, Any] = {}
+    if s3.endpoint_url:
+        config["endpoint"] = s3.endpoint_url
+    if s3.region:
+        config["region"] = s3.region
+    for key, value in (
+        ("access_key_id", s3.access_key_id),
+        ("secret_access_key", s3.secret_access_key),
+        ("token", s3.session_token),
+    ):
+        if value is not None:
+            config[key] = value.get_secret_value()
+    if s3.anonymous:
+        config["skip_signature"] = True
+    return config
+
+
+class ObstoreBackend(Backend):
     """S3 through obstore: one ``S3Store`` per bucket, built on first use.
 
     Args:
-        clients: the stores and settings, shared with the store's blocking calls.
+        config: the ``S3Store`` settings (endpoint, region, credentials).
+        connect_timeout: seconds to establish a connection.
+        attempt_timeout: seconds one request may take; None for obstore's default.
     """
 
-    def __init__(self, clients: ObstoreIO) -> None:
-        from obstore.fsspec import FsspecStore
+    protocol = "s3"
 
+    def __init__(
+        self, config: Mapping[str, Any], connect_timeout: float, attempt_timeout: float | None
+    ) -> None:
         mark_obstore_used()
-        # The stores and settings of the blocking path: one connection pool for both.
-        self._direct = clients
-
-        class _S3Files(FsspecStore):
-            protocol = ("s3", "s3a")  # type: ignore[assignment]  # fsspec allows a tuple
-
-        files: Any = _S3Files
-        fs = files(
-            "s3",
-            config=self._direct.config,
-            client_options=self._direct.client_options,
-            retry_config=self._direct.retry_config,
-        )
-        super().__init__(fs, "s3")
+        self.config: Any = dict(config)
+        endpoint = str(self.config.get("endpoint") or os.environ.get("AWS_ENDPOINT_URL") or "")
+        self.client_options: Any = {
+            "allow_http": endpoint.startswith("http://"),
+            "connect_timeout": timedelta(seconds=connect_timeout),
+        }
+        if attempt_timeout is not None:
+            self.client_options["timeout"] = timedelta(seconds=attempt_timeout)
+        # plugio's retry policy decides, not obstore's
+        self.retry_config: Any = {"max_retries": 0, "retry_timeout": timedelta(seconds=0)}
+        self._stores: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._large_uploads = 0
+        self._filesystem: Any = None
 
-    # -- running coroutines -------------------------------------------------
-    async def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
-        return await coro  # obstore's futures complete on any event loop
+    # -- the faces ------------------------------------------------------------
+    def call(self, hook: str, *args: Any) -> Any:
+        return getattr(self, hook)(*args)
 
-    # -- storage calls ------------------------------------------------------
-    async def info(self, path: str) -> Info:
+    async def call_async(self, hook: str, *args: Any) -> Any:
+        return await getattr(self, f"{hook}_async")(*args)
+
+    def run(self, batch: Coroutine[Any, Any, T]) -> T:
+        from plugio._twins import run_blocking
+
+        return run_blocking(batch)
+
+    @property
+    def filesystem(self) -> Any:
+        if self._filesystem is None:
+            from obstore.fsspec import FsspecStore
+
+            class _S3Files(FsspecStore):
+                protocol = ("s3", "s3a")  # type: ignore[assignment]  # fsspec allows a tuple
+
+            files: Any = _S3Files
+            self._filesystem = files(
+                "s3",
+                config=self.config,
+                client_options=self.client_options,
+                retry_config=self.retry_config,
+            )
+        return self._filesystem
+
+    # -- blocking hooks -------------------------------------------------------
+    def info(self, path: str) -> Info:
+        import obstore
+
+        store, key = self._split_object(path)
+        return _info(path, obstore.head(store, key))
+
+    def read(self, path: str, start: int | None, end: int | None) -> bytes:
         import obstore
 
         store, key = self._split(path)
-        if not key or key.endswith("/"):
-            raise FileNotFoundError(path)
-        meta = await obstore.head_async(store, key)
-        return _info(path, meta)
+        if start is None and end is None:
+            return bytes(obstore.get(store, key).bytes())
+        if end is None:
+            return bytes(obstore.get(store, key, options={"range": {"offset": start or 0}}).bytes())
+        return bytes(obstore.get_range(store, key, start=start or 0, end=end))
 
-    async def cat(self, path: str, start: int | None, end: int | None) -> bytes:
+    def write(self, path: str, data: bytes, if_absent: bool) -> None:
+        import obstore
+
+        store, key = self._split(path)
+        obstore.put(store, key, data, mode=_mode(if_absent), use_multipart=False)
+
+    def delete(self, path: str, recursive: bool) -> None:
+        import obstore
+
+        store, key = self._split(path)
+        keys = [key] if key else []
+        if recursive:
+            keys += [meta["path"] for meta in _listed(store, _folder(key))]
+        if keys:
+            obstore.delete(store, keys)
+
+    def find(self, prefix: str) -> list[Info]:
+        store, key = self._split(prefix)
+        bucket = prefix.split("/", 1)[0]
+        return _found(bucket, key, _listed(store, _folder(key.rpartition("/")[0])))
+
+    def copy(self, path: str, target: str) -> None:
+        import obstore
+
+        store, key = self._split(path)
+        obstore.copy(store, key, self._split(target)[1])
+
+    def download(self, path: str, local_path: str, progress: FileProgress) -> None:
+        import obstore
+
+        store, key = self._split(path)
+        result = obstore.get(store, key)
+        progress.set_size(result.meta["size"])
+        with open(local_path, "wb") as handle:
+            for chunk in result.stream(min_chunk_size=1024 * 1024):
+                handle.write(chunk)
+                progress.relative_update(len(chunk))
+
+    def upload(self, local_path: str, path: str, progress: FileProgress, chunk_size: int) -> None:
+        import obstore
+
+        store, key = self._split(path)
+        size = self._measure(local_path, progress)
+        if size <= chunk_size:
+            obstore.put(store, key, Path(local_path), use_multipart=False)
+            progress.relative_update(size)
+            return
+        with self._large_upload(chunk_size) as parts:
+            obstore.put(
+                store,
+                key,
+                _chunks(local_path, chunk_size, progress),
+                chunk_size=chunk_size,
+                max_concurrency=parts,
+            )
+
+    # -- async hooks ----------------------------------------------------------
+    async def info_async(self, path: str) -> Info:
+        import obstore
+
+        store, key = self._split_object(path)
+        return _info(path, await obstore.head_async(store, key))
+
+    async def read_async(self, path: str, start: int | None, end: int | None) -> bytes:
         import obstore
 
         store, key = self._split(path)
         if start is None and end is None:
             result = await obstore.get_async(store, key)
             return bytes(await result.bytes_async())
-        begin = start or 0
         if end is None:
-            result = await obstore.get_async(store, key, options={"range": {"offset": begin}})
+            result = await obstore.get_async(store, key, options={"range": {"offset": start or 0}})
             return bytes(await result.bytes_async())
-        return bytes(await obstore.get_range_async(store, key, start=begin, end=end))
+        return bytes(await obstore.get_range_async(store, key, start=start or 0, end=end))
 
-    async def pipe(self, path: str, data: bytes, *, if_absent: bool) -> None:
+    async def write_async(self, path: str, data: bytes, if_absent: bool) -> None:
         import obstore
 
         store, key = self._split(path)
-        mode: Literal["create", "overwrite"] = "create" if if_absent else "overwrite"
-        await obstore.put_async(store, key, data, mode=mode, use_multipart=False)
+        await obstore.put_async(store, key, data, mode=_mode(if_absent), use_multipart=False)
 
-    async def rm(self, path: str, recursive: bool) -> None:
+    async def delete_async(self, path: str, recursive: bool) -> None:
         import obstore
 
         store, key = self._split(path)
         keys = [key] if key else []
         if recursive:
-            folder = f"{key.rstrip('/')}/" if key else ""
-            keys += [meta["path"] async for meta in _listed(store, folder)]
+            keys += [meta["path"] async for meta in _listed_async(store, _folder(key))]
         if keys:
             await obstore.delete_async(store, keys)
 
-    async def copy(self, path: str, target: str) -> None:
+    async def find_async(self, prefix: str) -> list[Info]:
+        store, key = self._split(prefix)
+        bucket = prefix.split("/", 1)[0]
+        folder = _folder(key.rpartition("/")[0])
+        return _found(bucket, key, [meta async for meta in _listed_async(store, folder)])
+
+    async def copy_async(self, path: str, target: str) -> None:
         import obstore
 
         store, key = self._split(path)
-        _, target_key = self._split(target)
-        await obstore.copy_async(store, key, target_key)
+        await obstore.copy_async(store, key, self._split(target)[1])
 
-    async def find(self, directory: str, name_prefix: str) -> list[Info]:
-        store, key = self._split(directory)
-        folder = f"{key.rstrip('/')}/" if key else ""
-        bucket = directory.split("/", 1)[0]
-        return [
-            _info(f"{bucket}/{meta['path']}", meta)
-            async for meta in _listed(store, folder)
-            if meta["path"][len(folder) :].startswith(name_prefix)
-        ]
-
-    async def get_file(self, path: str, local_path: str, callback: Callback) -> None:
+    async def download_async(self, path: str, local_path: str, progress: FileProgress) -> None:
         import obstore
 
         store, key = self._split(path)
         result = await obstore.get_async(store, key)
-        callback.set_size(result.meta["size"])
+        progress.set_size(result.meta["size"])
         with open(local_path, "wb") as handle:
             async for chunk in result.stream(min_chunk_size=1024 * 1024):
                 handle.write(chunk)
-                callback.relative_update(len(chunk))
+                progress.relative_update(len(chunk))
 
-    async def put_file(
-        self, local_path: str, path: str, callback: Callback, chunk_size: int
+    async def upload_async(
+        self, local_path: str, path: str, progress: FileProgress, chunk_size: int
     ) -> None:
         import obstore
 
         store, key = self._split(path)
-        size = callback.size if callback.size is not None else os.path.getsize(local_path)
-        callback.set_size(size)
+        size = self._measure(local_path, progress)
         if size <= chunk_size:
             # One request; obstore reads the file on its own threads, off the
             # event loop and without the interpreter lock.
             await obstore.put_async(store, key, Path(local_path), use_multipart=False)
-            callback.relative_update(size)
+            progress.relative_update(size)
             return
-        with self._lock:
-            self._large_uploads += 1
-            share = PART_BUDGET // (chunk_size * self._large_uploads)
-        try:
+        with self._large_upload(chunk_size) as parts:
             await obstore.put_async(
                 store,
                 key,
-                _chunks(local_path, chunk_size, callback),
+                _chunks(local_path, chunk_size, progress),
                 chunk_size=chunk_size,
-                max_concurrency=max(1, min(PART_CONCURRENCY, share)),
+                max_concurrency=parts,
             )
-        finally:
-            with self._lock:
-                self._large_uploads -= 1
 
     def open(self, path: str, mode: str, block_size: int) -> Any:
         """A streaming reader, or a writer that uploads in parts and aborts on error."""
@@ -179,9 +282,65 @@ class ObstoreS3Backend(AsyncBackend):
             _WriterFile(writer), lambda: writer.__exit__(RuntimeError, None, None)
         )
 
-    # -- internals ----------------------------------------------------------
+    # -- internals ------------------------------------------------------------
     def _split(self, path: str) -> tuple[Any, str]:
-        return self._direct.split(path)
+        """The bucket's ``S3Store`` (built on first use) and the key of ``bucket/key``."""
+        bucket, _, key = path.partition("/")
+        store = self._stores.get(bucket)
+        if store is None:
+            store = self._new_store(bucket)
+        return store, key
+
+    def _split_object(self, path: str) -> tuple[Any, str]:
+        store, key = self._split(path)
+        if not key or key.endswith("/"):
+            raise FileNotFoundError(path)
+        return store, key
+
+    def _new_store(self, bucket: str) -> Any:
+        from obstore.store import S3Store
+
+        with self._lock:
+            store = self._stores.get(bucket)
+            if store is None:
+                store = S3Store(
+                    bucket,
+                    config=self.config,
+                    client_options=self.client_options,
+                    retry_config=self.retry_config,
+                )
+                self._stores[bucket] = store
+            return store
+
+    @staticmethod
+    def _measure(local_path: str, progress: FileProgress) -> int:
+        size = progress.size if progress.size is not None else os.path.getsize(local_path)
+        progress.set_size(size)
+        return size
+
+    def _large_upload(self, chunk_size: int) -> Any:
+        import contextlib
+
+        @contextlib.contextmanager
+        def parts() -> Iterator[int]:
+            with self._lock:
+                self._large_uploads += 1
+                share = PART_BUDGET // (chunk_size * self._large_uploads)
+            try:
+                yield max(1, min(PART_CONCURRENCY, share))
+            finally:
+                with self._lock:
+                    self._large_uploads -= 1
+
+        return parts()
+
+
+def _mode(if_absent: bool) -> Literal["create", "overwrite"]:
+    return "create" if if_absent else "overwrite"
+
+
+def _folder(key: str) -> str:
+    return f"{key.rstrip('/')}/" if key else ""
 
 
 class _ReaderFile(io.RawIOBase):
@@ -257,19 +416,36 @@ def _info(name: str, meta: Mapping[str, Any]) -> Info:
         "size": meta.get("size"),
         "ETag": meta.get("e_tag"),
         "LastModified": meta.get("last_modified"),
-        "type": "file",
     }
 
 
-async def _listed(store: Any, folder: str) -> Any:
+def _found(bucket: str, key_prefix: str, listed: Any) -> list[Info]:
+    """The listed objects whose key starts with ``key_prefix``, temporaries left out."""
+    return [
+        _info(f"{bucket}/{meta['path']}", meta)
+        for meta in listed
+        if meta["path"].startswith(key_prefix) and not is_temporary(meta["path"].rpartition("/")[2])
+    ]
+
+
+def _listed(store: Any, folder: str) -> Iterator[Mapping[str, Any]]:
     """Every object under ``folder`` (a key ending in ``/``), folder markers left out."""
+    import obstore
+
+    for batch in obstore.list(store, folder.rstrip("/") or None, chunk_size=1000):
+        for meta in _sequence(batch):
+            if meta["path"].startswith(folder) and not meta["path"].endswith("/"):
+                yield meta
+
+
+async def _listed_async(store: Any, folder: str) -> Any:
+    """Async twin of :func:`_listed`."""
     import obstore
 
     stream: Any = obstore.list(store, folder.rstrip("/") or None, chunk_size=1000)
     async for batch in stream:
         for meta in _sequence(batch):
-            name: str = meta["path"]
-            if name.startswith(folder) and not name.endswith("/"):
+            if meta["path"].startswith(folder) and not meta["path"].endswith("/"):
                 yield meta
 
 
@@ -277,8 +453,8 @@ def _sequence(batch: Any) -> Sequence[Mapping[str, Any]]:
     return batch  # type: ignore[no-any-return]
 
 
-def _chunks(path: str, chunk_size: int, callback: Callback) -> Iterator[bytes]:
+def _chunks(path: str, chunk_size: int, progress: FileProgress) -> Iterator[bytes]:
     with open(path, "rb") as handle:
         while chunk := handle.read(chunk_size):
             yield chunk
-            callback.relative_update(len(chunk))
+            progress.relative_update(len(chunk))

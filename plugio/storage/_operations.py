@@ -1,68 +1,133 @@
-"""What each data-store operation does, written once as coroutines over the hooks."""
+"""What each single-object operation does, written once, free of I/O.
+
+An operation is a generator that yields the backend hook it needs next, as
+``(hook, *args)``, and receives the hook's result (or has its exception
+thrown in). :func:`drive` answers through a backend's blocking face and
+:func:`drive_async` through its async face, so the two faces of every
+operation share one body.
+"""
 
 from __future__ import annotations
 
-import base64
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
-from plugio.errors import CorruptPayloadError, NotFoundError, PayloadTooLargeError
-from plugio.storage._model import ObjectInfo
+from plugio.errors import CorruptPayloadError, PayloadTooLargeError
+from plugio.storage._backend import Backend
+from plugio.storage._model import ObjectInfo, to_object_info
 from plugio.storage._translate import is_invalid_range
 
-if TYPE_CHECKING:
-    from plugio.storage._backend import Backend, Info
-
 __all__ = [
+    "Steps",
+    "copy",
     "decode_message",
+    "delete",
+    "drive",
+    "drive_async",
+    "find",
     "head",
     "read_bounded",
-    "to_object_info",
+    "write",
 ]
 
+T = TypeVar("T")
 M = TypeVar("M", bound=Message)
+Steps = Generator[tuple[Any, ...], Any, T]
 
 
-async def head(backend: Backend, path: str, ref: str) -> ObjectInfo:
+def drive(backend: Backend, steps: Steps[T]) -> T:
+    """Run ``steps`` through the backend's blocking face."""
+    answer: Any = None
+    failure: BaseException | None = None
+    while True:
+        try:
+            step = steps.send(answer) if failure is None else steps.throw(failure)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        try:
+            answer, failure = backend.call(*step), None
+        except Exception as exc:
+            answer, failure = None, exc
+
+
+async def drive_async(backend: Backend, steps: Steps[T]) -> T:
+    """Run ``steps`` through the backend's async face."""
+    answer: Any = None
+    failure: BaseException | None = None
+    while True:
+        try:
+            step = steps.send(answer) if failure is None else steps.throw(failure)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        try:
+            answer, failure = await backend.call_async(*step), None
+        except Exception as exc:
+            answer, failure = None, exc
+
+
+def head(key: str, ref: str) -> Steps[ObjectInfo]:
     """Metadata of one object, ``exists=False`` when it is not there."""
     try:
-        info = await backend.info(path)
+        info = yield ("info", key)
     except FileNotFoundError:
         return ObjectInfo(ref=ref, exists=False)
     return to_object_info(ref, info)
 
 
-async def read_bounded(backend: Backend, path: str, ref: str, limit: int | None) -> bytes:
-    """The whole object, refusing (after at most ``limit + 1`` bytes) a larger one."""
+def read_bounded(key: str, ref: str, limit: int | None) -> Steps[bytes]:
+    """The whole object, refusing (after at most ``limit + 1`` bytes) a larger one.
+
+    Object stores refuse any byte range of an empty object (416): the object's
+    size then tells an empty object from a bad request, and a failure to learn
+    it is raised as it is (a transient one is retried, not turned permanent).
+    """
     if limit is None:
-        return await backend.cat(path, None, None)
+        data: bytes = yield ("read", key, None, None)
+        return data
     try:
-        data = await backend.cat(path, 0, limit + 1)
+        data = yield ("read", key, 0, limit + 1)
     except Exception as exc:
-        # Object stores refuse any byte range of an empty object (416).
-        if is_invalid_range(exc) and await _is_empty(backend, path):
+        if not is_invalid_range(exc):
+            raise
+        info = yield ("info", key)
+        if info.get("size") == 0:
             return b""
         raise
     if len(data) > limit:
-        raise PayloadTooLargeError(ref, await _size_or_none(backend, path), limit)
+        try:
+            size = (yield ("info", key)).get("size")
+        except Exception:
+            size = None  # only for the message: the object is too large either way
+        raise PayloadTooLargeError(ref, int(size) if size is not None else None, limit)
     return data
 
 
-async def _is_empty(backend: Backend, path: str) -> bool:
-    try:
-        return (await backend.info(path)).get("size") == 0
-    except OSError:
-        return False
+def write(key: str, data: bytes, if_absent: bool) -> Steps[None]:
+    """Store ``data`` whole, atomically."""
+    yield ("write", key, data, if_absent)
 
 
-async def _size_or_none(backend: Backend, path: str) -> int | None:
+def delete(key: str, recursive: bool) -> Steps[None]:
+    """Delete an object (everything under ``key/`` too with ``recursive``); missing is fine."""
     try:
-        size = (await backend.info(path)).get("size")
-    except OSError:
-        return None
-    return int(size) if size is not None else None
+        yield ("delete", key, recursive)
+    except FileNotFoundError:
+        return
+
+
+def find(key_prefix: str, reference: Callable[[str], str]) -> Steps[list[ObjectInfo]]:
+    """Every object whose key starts with ``key_prefix``, named by ``reference(key)``."""
+    found = yield ("find", key_prefix)
+    return [to_object_info(reference(str(info["name"])), info) for info in found]
+
+
+def copy(key: str, target_key: str) -> Steps[None]:
+    """Copy one object inside the store."""
+    yield ("copy", key, target_key)
 
 
 def decode_message(data: bytes, message_type: type[M], ref: str) -> M:
@@ -76,62 +141,3 @@ def decode_message(data: bytes, message_type: type[M], ref: str) -> M:
             ref,
         ) from exc
     return message
-
-
-def require_exists(info: ObjectInfo) -> ObjectInfo:
-    """``info`` if the object exists, else a not-found error naming it."""
-    if not info.exists:
-        raise NotFoundError("no such object", info.ref)
-    return info
-
-
-def to_object_info(ref: str, info: Info) -> ObjectInfo:
-    """Normalise the metadata dict of any fsspec backend."""
-    size = info.get("size")
-    return ObjectInfo(
-        ref=ref,
-        exists=True,
-        size=int(size) if size is not None else None,
-        etag=_etag(info),
-        checksum=_checksum(info),
-        last_modified=_modified(info),
-    )
-
-
-def _etag(info: Info) -> str | None:
-    for key in ("ETag", "etag", "generation"):
-        value = info.get(key)
-        if value:
-            return str(value).strip('"')
-    return None
-
-
-def _checksum(info: Info) -> str | None:
-    if info.get("md5Hash"):
-        return f"md5:{base64.b64decode(info['md5Hash']).hex()}"
-    settings: Any = info.get("content_settings")
-    md5 = getattr(settings, "content_md5", None) or (
-        settings.get("content_md5") if isinstance(settings, dict) else None
-    )
-    if md5:
-        return f"md5:{bytes(md5).hex()}"
-    for key, name in (("crc32c", "crc32c"), ("ChecksumCRC32", "crc32")):
-        if info.get(key):
-            return f"{name}:{info[key]}"
-    return None
-
-
-def _modified(info: Info) -> datetime | None:
-    for key in ("LastModified", "last_modified", "updated", "mtime", "created"):
-        value = info.get(key)
-        if value is None:
-            continue
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        if isinstance(value, int | float):
-            return datetime.fromtimestamp(float(value), tz=timezone.utc)
-        try:
-            return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            continue
-    return None

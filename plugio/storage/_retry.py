@@ -1,17 +1,23 @@
-"""The retry policy, applied to every storage call in one place."""
+"""The retry policy, applied to every storage call in one place, on both faces.
+
+Each attempt is bounded in time: by the smaller of the policy's
+``attempt_timeout`` and the time left before its ``deadline``. An async
+attempt is cancelled when its time is up; a blocking one is bounded by the
+client (fsspec's async clients are cancelled on their loop, obstore's requests
+time out). File transfers, which may rightly take longer than the deadline,
+are bounded per request by the clients' timeouts instead.
+"""
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Coroutine, Iterable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol, TypeVar
 
 from plugio.errors import TransientStorageError
+from plugio.storage._backend import ATTEMPT_DEADLINE
 from plugio.storage._translate import translate_error
-
-if TYPE_CHECKING:
-    from plugio.storage._backend import Backend
 
 __all__ = ["RetryRules", "next_delay", "retrying", "retrying_sync"]
 
@@ -19,7 +25,7 @@ T = TypeVar("T")
 
 
 class RetryRules(Protocol):
-    """What the loop reads of a policy: ``RetryPolicy``, or the same plain values."""
+    """What the loop reads of a ``RetryPolicy``."""
 
     @property
     def max_attempts(self) -> int: ...
@@ -28,27 +34,51 @@ class RetryRules(Protocol):
     def backoff_ceiling(self, retry: int) -> float: ...
 
 
+class AttemptTimedOut(TimeoutError):
+    """An attempt took longer than the policy allows it."""
+
+
+def _attempt_seconds(policy: RetryRules, started: float) -> float | None:
+    """How long the next attempt may take, or None for unbounded."""
+    limit: float | None = getattr(policy, "attempt_timeout", None)
+    if policy.deadline is not None:
+        left = max(0.0, policy.deadline - (time.monotonic() - started))
+        limit = left if limit is None else min(limit, left)
+    return limit
+
+
 async def retrying(
-    backend: Backend,
     policy: RetryRules,
     ref: str,
     operation: str,
     secrets: Iterable[str],
-    attempt: Callable[[], Coroutine[Any, Any, T]],
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    bounded: bool = True,
 ) -> T:
-    """Run ``attempt`` until it succeeds, fails permanently or the policy gives up.
+    """Await ``attempt`` until it succeeds, fails permanently or the policy gives up.
 
     Every failure is translated to a plugio error (raised ``from`` the
-    original); only ``TransientStorageError`` is retried.
+    original); only ``TransientStorageError`` is retried. With ``bounded``,
+    each attempt is cancelled when its time is up.
     """
+    import asyncio
+
     started = time.monotonic()
     number = 1
     while True:
+        seconds = _attempt_seconds(policy, started) if bounded else None
         try:
-            return await attempt()
+            if seconds is None:
+                return await attempt()
+            return await asyncio.wait_for(attempt(), max(seconds, 0.001))
+        except asyncio.TimeoutError as exc:
+            timed_out = AttemptTimedOut(f"no answer within {seconds:.1f}s")
+            delay = _delay_or_raise(policy, timed_out, ref, operation, secrets, number, started)
+            del exc
         except Exception as exc:
             delay = _delay_or_raise(policy, exc, ref, operation, secrets, number, started)
-        await backend.sleep(delay)
+        await asyncio.sleep(delay)
         number += 1
 
 
@@ -58,15 +88,24 @@ def retrying_sync(
     operation: str,
     secrets: Iterable[str],
     attempt: Callable[[], T],
+    *,
+    bounded: bool = True,
 ) -> T:
     """:func:`retrying` for a blocking ``attempt``, waiting with ``time.sleep``."""
     started = time.monotonic()
     number = 1
     while True:
+        seconds = _attempt_seconds(policy, started) if bounded else None
+        token = ATTEMPT_DEADLINE.set(None if seconds is None else time.monotonic() + seconds)
         try:
             return attempt()
+        except TimeoutError as exc:
+            cause: Exception = exc if str(exc) else AttemptTimedOut(f"no answer within {seconds}s")
+            delay = _delay_or_raise(policy, cause, ref, operation, secrets, number, started)
         except Exception as exc:
             delay = _delay_or_raise(policy, exc, ref, operation, secrets, number, started)
+        finally:
+            ATTEMPT_DEADLINE.reset(token)
         time.sleep(delay)
         number += 1
 
@@ -104,7 +143,7 @@ def _delay_or_none(
     if not isinstance(error, TransientStorageError) or number >= policy.max_attempts:
         return None
     delay = next_delay(policy, number, error.retry_after)
-    if policy.deadline is not None and elapsed + delay > policy.deadline:
+    if policy.deadline is not None and elapsed + delay >= policy.deadline:
         return None
     return delay
 

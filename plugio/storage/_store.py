@@ -1,67 +1,61 @@
-"""DataStore: the one class that talks to storage."""
+"""DataStore: the one class that talks to storage, a thin facade over the backends."""
 
 from __future__ import annotations
 
 import builtins
 import os
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.protobuf.message import Message
 
-from plugio import references
-from plugio._plain_settings import PlainSettings, settings_from_environment
 from plugio.errors import InvalidReferenceError, NotFoundError
 from plugio.storage import _operations as ops
-from plugio.storage._direct import (
-    DirectIO,
-    LocalIO,
-    ObstoreIO,
-    credential_options,
-    read_bounded,
-    s3_store_config,
-)
+from plugio.storage._keys import locate, protocol_of, reference_of
 from plugio.storage._model import ObjectInfo, ProgressCallback
-from plugio.storage._protocols import (
-    canonical_protocol,
-    s3_client,
-    split_protocol,
-    strip_local_path,
-)
-from plugio.storage._retry import retrying_sync
+from plugio.storage._protocols import canonical_protocol
+from plugio.storage._retry import retrying, retrying_sync
 from plugio.storage._translate import translate_error
 
 if TYPE_CHECKING:
     from plugio.config import StorageConfig
     from plugio.storage._backend import Backend
-    from plugio.storage._transfer import Transfer
-
-# The event-loop side (fsspec, asyncio, the backends, pydantic's config models)
-# is imported on first use: a task container that reads its inputs from a
-# local file or from S3 through obstore never loads it.
+    from plugio.storage._transfer import Download, Transfer
 
 __all__ = ["DataStore"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 _CONFIG_LIMIT: Any = object()
-#: Protocols whose references follow Go's net/url rules (escapes decoded into keys).
-_GO_KEYED = frozenset({"s3", "gs", "abfs", "file", "memory"})
 _SECRET_OPTIONS = frozenset(
     {"key", "secret", "token", "account_key", "connection_string", "sas_token", "password"}
+)
+_SECRET_FIELDS = (
+    ("s3", "access_key_id"),
+    ("s3", "secret_access_key"),
+    ("s3", "session_token"),
+    ("gcs", "token"),
+    ("azure", "account_key"),
+    ("azure", "connection_string"),
+    ("azure", "sas_token"),
 )
 
 
 class DataStore:
-    """Reads and writes objects on any fsspec backend, with plugio's guarantees.
+    """Reads and writes objects on any storage, with plugio's guarantees.
 
     One store serves every protocol: ``s3://``, ``gs://``, ``abfs://``,
     ``file://``, ``memory://``, bare local paths and any other fsspec protocol.
-    Every operation has an ``_async`` twin, native on s3fs/gcsfs/adlfs. Failures
-    are plugio errors naming the reference; transient ones are retried under
-    ``config.retry``. A store is safe to share between threads, to call from
-    inside a running event loop, and to keep using in a child after ``fork()``.
+    Every operation has an ``_async`` twin; each face is native where the
+    client allows (no event loop behind a blocking call on local disk or
+    obstore, no thread behind an async call on obstore). Every operation
+    resolves its reference by one key rule (``s3://b/a%20b`` is the object
+    ``a b``; a bare path is literal). Failures are plugio errors naming the
+    reference; transient ones are retried under ``config.retry``, each attempt
+    bounded in time. A store is safe to share between threads, to call from
+    inside a running event loop, and to keep using in a child after ``fork()``
+    (the child makes its own clients and never touches the parent's).
 
     Args:
         config: settings; by default from ``PLUGIO_*`` environment variables.
@@ -77,24 +71,17 @@ class DataStore:
         base_url: str | None = None,
         storage_options: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        self._config_values: dict[str, Any] = {}
-        found = settings_from_environment() if config is None else None
-        if found is not None:
-            self._settings, self._config_values = found
-        else:
-            config = config if config is not None else _config_class()()
-            self._settings = PlainSettings.from_config(config)
+        if config is None:
+            from plugio.config import StorageConfig
+
+            config = StorageConfig()
         self._config = config
         self._base_url = base_url
         self._options = {canonical_protocol(k): dict(v) for k, v in (storage_options or {}).items()}
-        self._lock = (
-            threading.RLock()
-        )  # backends are made under it, and may need the obstore clients
+        self._lock = threading.Lock()
         self._pid = os.getpid()
         self._backends: dict[str, Backend] = {}
-        self._direct_io: dict[str, DirectIO | None] = {}
-        self._obstore: ObstoreIO | None = None
-        self._secrets: set[str] = set()
+        self._secrets: set[str] = set(_config_secrets(config))
 
     @classmethod
     def from_url(
@@ -106,26 +93,23 @@ class DataStore:
         >>> store.base_url
         'memory://bucket'
         """
-        protocol = _protocol_of(url)
+        protocol = protocol_of(url)
         return cls(config, base_url=url, storage_options={protocol: options} if options else None)
 
     @property
     def config(self) -> StorageConfig:
         """The settings this store was built with."""
-        config = self._config
-        if config is None:
-            # Built from the values read from the environment when the store was made.
-            config = _config_class().model_validate(self._config_values)
-            with self._lock:
-                if self._config is None:
-                    self._config = config
-                config = self._config
-        return config
+        return self._config
 
     @property
     def max_payload_bytes(self) -> int | None:
         """``config.limits.max_payload_bytes``: the default limit on control files."""
-        return self._settings.max_payload_bytes
+        return self._config.limits.max_payload_bytes
+
+    @property
+    def transfer_concurrency(self) -> int:
+        """``config.transfer.concurrency``: how many objects a batch moves at once."""
+        return self._config.transfer.concurrency
 
     @property
     def base_url(self) -> str | None:
@@ -137,16 +121,26 @@ class DataStore:
 
     def filesystem(self, ref: str) -> Any:
         """The fsspec filesystem serving ``ref`` (for what plugio does not wrap)."""
-        return self._backend(_protocol_of(ref)).fs
+        return self._backend(protocol_of(ref)).filesystem
+
+    def prefers_blocking(self, ref: str) -> bool:
+        """Whether batches over ``ref`` are fastest one by one through the blocking calls.
+
+        True for local disk and memory, where there is no network round trip
+        to overlap: a batch then runs in the calling thread with no event loop.
+        """
+        return self._backend(protocol_of(ref)).prefers_blocking
 
     # -- head / exists ------------------------------------------------------
     def head(self, ref: str) -> ObjectInfo:
         """Metadata of the object at ``ref``; ``exists`` is False when missing."""
-        return self._run(ref, "head", lambda b, p: ops.head(b, p, ref))
+        backend, key = self._resolve(ref)
+        return self._run(backend, ref, "head", lambda: ops.head(key, ref))
 
     async def head_async(self, ref: str) -> ObjectInfo:
         """Async twin of :meth:`head`."""
-        return await self._run_async(ref, "head", lambda b, p: ops.head(b, p, ref))
+        backend, key = self._resolve(ref)
+        return await self._run_async(backend, ref, "head", lambda: ops.head(key, ref))
 
     def exists(self, ref: str) -> bool:
         """Whether an object (not a mere prefix) is stored at ``ref``."""
@@ -164,15 +158,15 @@ class DataStore:
         store allows); an object of more than ``limit`` bytes raises
         ``PayloadTooLargeError``, one of exactly ``limit`` bytes is returned.
         """
-        direct = self._direct(ref)
-        if direct is not None:
-            io, path = direct
-            return self._run_direct(ref, "read", lambda: read_bounded(io, path, ref, limit))
-        return self._run(ref, "read", lambda b, p: ops.read_bounded(b, p, ref, limit))
+        backend, key = self._resolve(ref)
+        return self._run(backend, ref, "read", lambda: ops.read_bounded(key, ref, limit))
 
     async def read_bytes_async(self, ref: str, *, limit: int | None = None) -> bytes:
         """Async twin of :meth:`read_bytes`."""
-        return await self._run_async(ref, "read", lambda b, p: ops.read_bounded(b, p, ref, limit))
+        backend, key = self._resolve(ref)
+        return await self._run_async(
+            backend, ref, "read", lambda: ops.read_bounded(key, ref, limit)
+        )
 
     def write_bytes(self, ref: str, data: bytes, *, if_absent: bool = False) -> None:
         """Store ``data`` at ``ref`` atomically: readers see all of it or none.
@@ -180,19 +174,15 @@ class DataStore:
         With ``if_absent``, the write fails with ``AlreadyExistsError`` when an
         object is already there (a conditional create, where the store has one).
         """
-        direct = self._direct(ref)
-        if direct is not None:
-            io, path = direct
-            body = bytes(data)
-            self._run_direct(ref, "write", lambda: io.write(path, body, if_absent=if_absent))
-            return
-        self._run(ref, "write", lambda b, p: b.pipe(p, bytes(data), if_absent=if_absent))
+        backend, key = self._resolve(ref)
+        body = bytes(data)
+        self._run(backend, ref, "write", lambda: ops.write(key, body, if_absent))
 
     async def write_bytes_async(self, ref: str, data: bytes, *, if_absent: bool = False) -> None:
         """Async twin of :meth:`write_bytes`."""
-        await self._run_async(
-            ref, "write", lambda b, p: b.pipe(p, bytes(data), if_absent=if_absent)
-        )
+        backend, key = self._resolve(ref)
+        body = bytes(data)
+        await self._run_async(backend, ref, "write", lambda: ops.write(key, body, if_absent))
 
     # -- protobuf -----------------------------------------------------------
     def read_protobuf(self, ref: str, message_type: type[M], *, limit: Any = _CONFIG_LIMIT) -> M:
@@ -222,35 +212,19 @@ class DataStore:
         data = message.SerializeToString(deterministic=True)
         await self.write_bytes_async(ref, data, if_absent=if_absent)
 
-    # -- delete / list ------------------------------------------------------
+    # -- delete / copy / list -----------------------------------------------
     def delete(self, ref: str, *, recursive: bool = False) -> None:
         """Delete the object at ``ref`` (everything under it with ``recursive``).
 
         Deleting what is not there is not an error.
         """
-        self._run(ref, "delete", lambda b, p: _delete(b, p, recursive))
+        backend, key = self._resolve(ref)
+        self._run(backend, ref, "delete", lambda: ops.delete(key, recursive))
 
     async def delete_async(self, ref: str, *, recursive: bool = False) -> None:
         """Async twin of :meth:`delete`."""
-        await self._run_async(ref, "delete", lambda b, p: _delete(b, p, recursive))
-
-    def list(self, prefix: str, *, page_size: int = 1000) -> Iterator[builtins.list[ObjectInfo]]:
-        """Pages of the objects whose key starts with ``prefix`` (a raw key prefix).
-
-        ``s3://b/run/error`` matches ``run/error.pb`` and ``run/error-7.pb``;
-        end the prefix with ``/`` for a folder. Sorted by key; nothing found is
-        an empty iteration, not an error.
-        """
-        found = self._run(prefix, "list", lambda b, p: _list(b, p, prefix))
-        yield from _pages(found, page_size)
-
-    async def list_async(
-        self, prefix: str, *, page_size: int = 1000
-    ) -> AsyncIterator[builtins.list[ObjectInfo]]:
-        """Async twin of :meth:`list`."""
-        found = await self._run_async(prefix, "list", lambda b, p: _list(b, p, prefix))
-        for page in _pages(found, page_size):
-            yield page
+        backend, key = self._resolve(ref)
+        await self._run_async(backend, ref, "delete", lambda: ops.delete(key, recursive))
 
     def copy(self, source_ref: str, target_ref: str) -> None:
         """Copy one object to ``target_ref``, inside the store where the backend can.
@@ -258,28 +232,40 @@ class DataStore:
         Both references must use the same protocol. The target is replaced
         atomically; a missing source raises ``NotFoundError``.
         """
-        target_backend, target_path = self._resolve(target_ref)
-        self._run(source_ref, "copy", lambda b, p: b.copy(p, target_path))
+        backend, key, target = self._resolve_pair(source_ref, target_ref)
+        self._run(backend, source_ref, "copy", lambda: ops.copy(key, target))
 
     async def copy_async(self, source_ref: str, target_ref: str) -> None:
         """Async twin of :meth:`copy`."""
-        target_backend, target_path = self._resolve(target_ref)
-        await self._run_async(source_ref, "copy", lambda b, p: b.copy(p, target_path))
+        backend, key, target = self._resolve_pair(source_ref, target_ref)
+        await self._run_async(backend, source_ref, "copy", lambda: ops.copy(key, target))
 
-    def prefers_blocking(self, ref: str) -> bool:
-        """Whether batches over ``ref`` are fastest one by one through the blocking calls.
+    def list(self, prefix: str, *, page_size: int = 1000) -> Iterator[builtins.list[ObjectInfo]]:
+        """Pages of the objects whose key starts with ``prefix`` (a raw key prefix).
 
-        True for local disk and memory, where there is no network round trip
-        to overlap: a batch runs in the calling thread with no event loop.
+        ``s3://b/run/error`` matches ``run/error.pb`` and ``run/error-7.pb``;
+        end the prefix with ``/`` for a folder. Sorted by key; nothing found is
+        an empty iteration, not an error. Each listed reference reads exactly
+        the object listed, whatever its key holds (``%``, ``#``, spaces ...).
         """
-        return _protocol_of(ref) in ("file", "memory")
+        _check_page_size(page_size)
+        backend, key = self._resolve(prefix, folder=prefix.endswith("/"))
+        found = self._run(backend, prefix, "list", lambda: self._find(backend, key, prefix))
+        yield from _pages(found, page_size)
 
-    @property
-    def transfer_concurrency(self) -> int:
-        """``config.transfer.concurrency``: how many objects a batch moves at once."""
-        return self.config.transfer.concurrency
+    async def list_async(
+        self, prefix: str, *, page_size: int = 1000
+    ) -> AsyncIterator[builtins.list[ObjectInfo]]:
+        """Async twin of :meth:`list`."""
+        _check_page_size(page_size)
+        backend, key = self._resolve(prefix, folder=prefix.endswith("/"))
+        found = await self._run_async(
+            backend, prefix, "list", lambda: self._find(backend, key, prefix)
+        )
+        for page in _pages(found, page_size):
+            yield page
 
-    # -- files and directories ---------------------------------------------
+    # -- files and folders --------------------------------------------------
     def put(
         self,
         local_path: str | os.PathLike[str],
@@ -287,11 +273,15 @@ class DataStore:
         *,
         progress: ProgressCallback | None = None,
     ) -> builtins.list[str]:
-        """Upload a local file, or a directory's files, to ``ref``; the refs written."""
-        from plugio.storage._transfer import upload
+        """Upload a local file, or a folder's files, to ``ref``; the references written.
 
-        transfer = self._transfer(ref, progress)
-        return transfer.backend.run(upload(transfer, os.fspath(local_path), ref))
+        A folder's files are named by their relative paths under ``ref``, each
+        returned reference spelled so that it reads back the object written.
+        """
+        from plugio.storage import _transfer
+
+        transfer, files = self._upload_plan(local_path, ref, progress)
+        return _transfer.upload(transfer, files)
 
     async def put_async(
         self,
@@ -301,10 +291,10 @@ class DataStore:
         progress: ProgressCallback | None = None,
     ) -> builtins.list[str]:
         """Async twin of :meth:`put`."""
-        from plugio.storage._transfer import upload
+        from plugio.storage import _transfer
 
-        transfer = self._transfer(ref, progress)
-        return await transfer.backend.run_async(upload(transfer, os.fspath(local_path), ref))
+        transfer, files = self._upload_plan(local_path, ref, progress)
+        return await _transfer.upload_async(transfer, files)
 
     def get(
         self,
@@ -313,9 +303,17 @@ class DataStore:
         *,
         progress: ProgressCallback | None = None,
     ) -> builtins.list[str]:
-        """Download an object, or every object under the prefix ``ref/``; local paths written."""
-        transfer = self._transfer(ref, progress)
-        return transfer.backend.run(self._download(transfer, ref, os.fspath(local_path)))
+        """Download an object, or every object under the prefix ``ref/``; local paths written.
+
+        Raises ``InvalidReferenceError`` naming any listed key that would land
+        outside ``local_path``, before anything is written.
+        """
+        from plugio.storage import _transfer
+
+        info = self.head(ref)
+        found = [] if info.exists else [item for page in self.list(_folder(ref)) for item in page]
+        plan = self._download_plan(ref, os.fspath(local_path), info, found)
+        return _transfer.download(self._transfer(ref, progress), plan)
 
     async def get_async(
         self,
@@ -325,10 +323,14 @@ class DataStore:
         progress: ProgressCallback | None = None,
     ) -> builtins.list[str]:
         """Async twin of :meth:`get`."""
-        transfer = self._transfer(ref, progress)
-        return await transfer.backend.run_async(
-            self._download(transfer, ref, os.fspath(local_path))
-        )
+        from plugio.storage import _transfer
+
+        info = await self.head_async(ref)
+        found = []
+        if not info.exists:
+            found = [item async for page in self.list_async(_folder(ref)) for item in page]
+        plan = self._download_plan(ref, os.fspath(local_path), info, found)
+        return await _transfer.download_async(self._transfer(ref, progress), plan)
 
     def open(self, ref: str, mode: str = "rb", **kwargs: Any) -> Any:
         """A streaming file object, read (``rb``) or written (``wb``) in blocks.
@@ -338,137 +340,103 @@ class DataStore:
         """
         if mode not in ("rb", "wb"):
             raise ValueError(f"mode must be 'rb' or 'wb', not {mode!r}")
-        from plugio.storage._backend import LocalBackend
-        from plugio.storage._obstore import ObstoreS3Backend
-        from plugio.storage._streams import AbortableWriter, open_buffered_writer, open_local_writer
-
-        backend, path = self._resolve(ref)
-        kwargs.setdefault("block_size", self.config.transfer.chunk_size)
+        backend, key = self._resolve(ref)
+        block_size = int(kwargs.pop("block_size", self._config.transfer.chunk_size))
         try:
-            if isinstance(backend, ObstoreS3Backend):
-                return backend.open(path, mode, kwargs["block_size"])
-            if mode == "wb" and isinstance(backend, LocalBackend):
-                return open_local_writer(path)
-            if mode == "wb" and backend.protocol == "memory":
-                return open_buffered_writer(lambda data: backend.fs.pipe_file(path, data))
-            handle = backend.fs.open(path, mode, **kwargs)
+            return backend.open(key, mode, block_size)
         except Exception as exc:
             raise translate_error(exc, ref, "open", self._secrets) from exc
-        return AbortableWriter(handle) if mode == "wb" else handle
 
     # -- internals ----------------------------------------------------------
-    async def _download(self, transfer: Transfer, ref: str, local_path: str) -> builtins.list[str]:
-        from plugio.storage._transfer import download
-
-        backend, path = self._resolve(ref)
-        info = await transfer.retry(ref, "head", lambda: ops.head(backend, path, ref))
-        if info.exists:
-            objects = [(ref, info.size or 0)]
-        else:
-            folder = ref.rstrip("/") + "/"
-            found = await transfer.retry(folder, "list", lambda: _list(backend, path + "/", folder))
-            objects = [(item.ref, item.size or 0) for item in found]
-            if not objects:
-                raise NotFoundError("nothing to download: no object and no objects under it", ref)
-        return await download(transfer, ref, objects, local_path, single=info.exists)
-
-    def _transfer(self, ref: str, progress: ProgressCallback | None) -> Transfer:
-        from plugio.storage._retry import retrying
-        from plugio.storage._transfer import Transfer
-
-        backend, _ = self._resolve(ref)
-
-        def retry(
-            ref: str, operation: str, attempt: Callable[[], Coroutine[Any, Any, T]]
-        ) -> Coroutine[Any, Any, T]:
-            return retrying(backend, self._settings.retry, ref, operation, self._secrets, attempt)
-
-        transfer = self.config.transfer
-        return Transfer(backend, retry, transfer.concurrency, transfer.chunk_size, progress)
-
-    def _limit(self, limit: Any) -> int | None:
-        if limit is _CONFIG_LIMIT:
-            return self._settings.max_payload_bytes
-        return limit  # type: ignore[no-any-return]
-
     def _run(
-        self, ref: str, operation: str, body: Callable[[Backend, str], Coroutine[Any, Any, T]]
+        self, backend: Backend, ref: str, operation: str, steps: Callable[[], ops.Steps[T]]
     ) -> T:
-        from plugio.storage._retry import retrying
-
-        backend, path = self._resolve(ref)
-        return backend.run(
-            retrying(
-                backend,
-                self._settings.retry,
-                ref,
-                operation,
-                self._secrets,
-                lambda: body(backend, path),
-            )
+        """Run a fresh ``steps()`` per attempt through the blocking face, retried."""
+        return retrying_sync(
+            self._config.retry,
+            ref,
+            operation,
+            self._secrets,
+            lambda: ops.drive(backend, steps()),
         )
 
     async def _run_async(
-        self, ref: str, operation: str, body: Callable[[Backend, str], Coroutine[Any, Any, T]]
+        self, backend: Backend, ref: str, operation: str, steps: Callable[[], ops.Steps[T]]
     ) -> T:
-        from plugio.storage._retry import retrying
-
-        backend, path = self._resolve(ref)
-        return await backend.run_async(
-            retrying(
-                backend,
-                self._settings.retry,
-                ref,
-                operation,
-                self._secrets,
-                lambda: body(backend, path),
-            )
+        """Run a fresh ``steps()`` per attempt through the async face, retried."""
+        return await retrying(
+            self._config.retry,
+            ref,
+            operation,
+            self._secrets,
+            lambda: ops.drive_async(backend, steps()),
         )
 
-    def _run_direct(self, ref: str, operation: str, body: Callable[[], T]) -> T:
-        return retrying_sync(self._settings.retry, ref, operation, self._secrets, body)
+    def _find(
+        self, backend: Backend, key: str, prefix: str
+    ) -> ops.Steps[builtins.list[ObjectInfo]]:
+        if backend.keyed_by_url:
+            return ops.find(key, lambda name: reference_of(prefix, name))
+        return ops.find(key, lambda name: backend.reference_of(prefix, name))
 
-    def _direct(self, ref: str) -> tuple[DirectIO, str] | None:
-        """Blocking calls for ``ref`` without the event loop, where its protocol has them."""
-        protocol = _protocol_of(ref)
-        if protocol not in ("file", "s3"):
-            return None
-        if os.getpid() != self._pid:
-            self._forget_parent_clients()
-        io = self._direct_io.get(protocol, ...)
-        if io is ...:
-            io = self._new_direct_io(protocol)
-        if io is None:
-            return None
-        return io, _go_key(protocol, ref)
+    def _upload_plan(
+        self, local_path: str | os.PathLike[str], ref: str, progress: ProgressCallback | None
+    ) -> tuple[Transfer, builtins.list[Any]]:
+        from plugio.storage._transfer import plan_upload
 
-    def _new_direct_io(self, protocol: str) -> DirectIO | None:
-        io: DirectIO | None = None
-        options = self._options.get(protocol, {})
-        protocol_options = self._settings.protocol_options
-        if protocol == "file":
-            if not (options or protocol_options.get("file") or protocol_options.get("local")):
-                io = LocalIO()
-        elif s3_client(protocol, self._settings.s3, protocol_options, options) == "obstore":
-            io = self._shared_obstore()
-        with self._lock:
-            return self._direct_io.setdefault(protocol, io)
+        _, key = self._resolve(ref)
+        return self._transfer(ref, progress), plan_upload(os.fspath(local_path), ref, key)
 
-    def _shared_obstore(self) -> ObstoreIO:
-        """The obstore clients of ``s3://``, one set for the blocking path and the backend."""
-        with self._lock:
-            if self._obstore is None:
-                config = s3_store_config(self._settings.s3)
-                self._secrets.update(_secret_values(credential_options(config)))
-                self._obstore = ObstoreIO(config)
-            return self._obstore
+    def _download_plan(
+        self, ref: str, local_path: str, info: ObjectInfo, found: builtins.list[ObjectInfo]
+    ) -> builtins.list[Download]:
+        from plugio.storage._transfer import plan_download
 
-    def _resolve(self, ref: str) -> tuple[Backend, str]:
-        protocol = _protocol_of(ref)
+        _, key = self._resolve(ref)
+        if info.exists:
+            return plan_download([(ref, key, info.size or 0)], key, local_path, single=True)
+        if not found:
+            raise NotFoundError("nothing to download: no object and no objects under it", ref)
+        listed = [(item.ref, self._resolve(item.ref)[1], item.size or 0) for item in found]
+        return plan_download(listed, key, local_path, single=False)
+
+    def _transfer(self, ref: str, progress: ProgressCallback | None) -> Transfer:
+        from plugio.storage._transfer import Transfer
+
+        backend = self._backend(protocol_of(ref))
+        settings = self._config.transfer
+        return Transfer(
+            backend,
+            self._config.retry,
+            self._secrets,
+            settings.concurrency,
+            settings.chunk_size,
+            progress,
+        )
+
+    def _limit(self, limit: Any) -> int | None:
+        if limit is _CONFIG_LIMIT:
+            return self._config.limits.max_payload_bytes
+        return limit  # type: ignore[no-any-return]
+
+    def _resolve(self, ref: str, *, folder: bool = False) -> tuple[Backend, str]:
+        """The backend and key of ``ref``, by the one key rule."""
+        protocol = protocol_of(ref)
         backend = self._backend(protocol)
-        if protocol in _GO_KEYED:
-            return backend, _go_key(protocol, ref)
-        return backend, backend.fs._strip_protocol(ref)
+        key = locate(ref)[1] if backend.keyed_by_url else backend.key_of(ref)
+        if folder and not key.endswith("/"):
+            key += "/"  # a folder: list its contents, not its siblings sharing the name
+        return backend, key
+
+    def _resolve_pair(self, source_ref: str, target_ref: str) -> tuple[Backend, str, str]:
+        backend, key = self._resolve(source_ref)
+        target_backend, target = self._resolve(target_ref)
+        if target_backend is not backend:
+            raise InvalidReferenceError(
+                f"cannot copy {source_ref} to {target_ref}: copies stay within one protocol",
+                target_ref,
+            )
+        return backend, key, target
 
     def _backend(self, protocol: str) -> Backend:
         if os.getpid() != self._pid:
@@ -476,85 +444,57 @@ class DataStore:
         backend = self._backends.get(protocol)
         if backend is not None:
             return backend
-        config = self.config  # outside the lock, which building the config takes
-        obstore = self._shared_obstore if protocol == "s3" else None
+        from plugio.storage._registry import create_backend
+
         with self._lock:
             if protocol not in self._backends:
-                from plugio.storage._registry import create_backend
-
-                options = self._options.get(protocol, {})
-                backend, used = create_backend(protocol, config, options, obstore=obstore)
+                backend, used = create_backend(
+                    protocol, self._config, self._options.get(protocol, {})
+                )
                 self._secrets.update(_secret_values(used))
                 self._backends[protocol] = backend
             return self._backends[protocol]
 
     def _forget_parent_clients(self) -> None:
-        """In a forked child: the parent's clients are unusable, make new ones."""
+        """In a forked child: set the parent's clients aside, untouched, and make new ones."""
+        from plugio.storage._fork import keep_inherited
+
         with self._lock:
-            pid = os.getpid()
-            if pid != self._pid:
-                self._backends, self._direct_io, self._obstore = {}, {}, None
-                self._pid = pid
+            if os.getpid() != self._pid:
+                for backend in self._backends.values():
+                    backend.forget()
+                keep_inherited(self._backends)
+                self._backends = {}
+                self._lock = threading.Lock()
+                self._pid = os.getpid()
 
 
-def _go_key(protocol: str, ref: str) -> str:
-    """The path of ``ref`` as Flyte's engine stores it: percent-escapes decoded."""
-    _, path = references.split_protocol(ref)
-    if "/../" in f"/{path}/":
-        raise InvalidReferenceError(f"{ref}: its key has a '..' segment", ref)
-    return strip_local_path(path) if protocol == "file" else path
+def _folder(ref: str) -> str:
+    return ref.rstrip("/") + "/"
 
 
-def _config_class() -> type[StorageConfig]:
-    from plugio.config import StorageConfig
-
-    return StorageConfig
-
-
-def _protocol_of(ref: str) -> str:
-    if not isinstance(ref, str) or not ref.strip():
-        raise InvalidReferenceError(f"not a data reference: {ref!r}", str(ref))
-    protocol, _ = split_protocol(ref)
-    return canonical_protocol(protocol or "file")
-
-
-async def _delete(backend: Backend, path: str, recursive: bool) -> None:
-    try:
-        await backend.rm(path, recursive)
-    except FileNotFoundError:
-        return
-
-
-async def _list(backend: Backend, path: str, prefix_ref: str) -> list[ObjectInfo]:
-    if prefix_ref.endswith("/") and not path.endswith("/"):
-        path += "/"  # a folder: list its contents, not its siblings sharing the name
-    directory, _, name_prefix = path.rpartition("/")
-    found = await backend.find(directory, name_prefix)
-    return [
-        ops.to_object_info(_ref_for(backend, prefix_ref, path, info["name"]), info)
-        for info in found
-    ]
-
-
-def _ref_for(backend: Backend, prefix_ref: str, prefix_path: str, name: str) -> str:
-    """The reference of a listed object, spelled like the prefix that found it."""
-    if "://" not in prefix_ref:
-        return str(name)
-    if prefix_ref.endswith(prefix_path):
-        return prefix_ref[: len(prefix_ref) - len(prefix_path)] + name
-    return str(backend.fs.unstrip_protocol(name))
+def _check_page_size(page_size: int) -> None:
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
 
 
 def _pages(items: list[ObjectInfo], page_size: int) -> Iterator[list[ObjectInfo]]:
-    if page_size < 1:
-        raise ValueError("page_size must be at least 1")
     for start in range(0, len(items), page_size):
         yield items[start : start + page_size]
 
 
+def _config_secrets(config: StorageConfig) -> Iterator[str]:
+    for section, name in _SECRET_FIELDS:
+        value = getattr(getattr(config, section, None), name, None)
+        if value is not None:
+            yield str(value.get_secret_value())
+
+
 def _secret_values(options: dict[str, Any]) -> Iterator[str]:
     for name, value in options.items():
-        if name in _SECRET_OPTIONS and isinstance(value, str):
+        if name in _SECRET_OPTIONS | {"secret_access_key", "access_key_id"} and isinstance(
+            value, str
+        ):
             yield value
         elif isinstance(value, dict):
             yield from _secret_values(value)

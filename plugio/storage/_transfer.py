@@ -1,45 +1,68 @@
-"""Uploads and downloads of files and whole directories.
+"""Uploads and downloads of files and whole folders, on both faces.
 
-Files move ``concurrency`` at a time, each retried on its own; large files
-stream in ``chunk_size`` parts, so memory stays bounded by about
-``concurrency * chunk_size`` whatever the sizes. A download lands in a
-temporary file renamed into place, so no half-written file is ever left under
-the target name.
+Each file moves through one backend hook, retried on its own. A batch is
+async-first: :func:`upload_async` / :func:`download_async` move up to
+``concurrency`` files at once through :func:`bounded_gather`; the blocking
+:func:`upload` / :func:`download` move them one by one where the backend
+prefers that (local disk, memory), and run the async batch otherwise. A
+download lands in a temporary file renamed into place, so no half-written file
+is ever left under the target name, and refuses an object whose key would
+land outside the target folder.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from fsspec.callbacks import Callback
+from plugio._gourl import _PATH, _bytes, _escape
+from plugio.errors import InvalidReferenceError, NotFoundError
+from plugio.storage._backend import Backend
+from plugio.storage._concurrency import bounded_gather
+from plugio.storage._keys import is_temporary, temporary_name
+from plugio.storage._local import remove_quietly
+from plugio.storage._model import FileProgress, ProgressCallback
+from plugio.storage._retry import RetryRules, retrying, retrying_sync
 
-from plugio.errors import NotFoundError
-from plugio.storage._backend import Backend, remove_quietly
-from plugio.storage._model import ProgressCallback
-
-__all__ = ["Transfer", "download", "upload"]
-
-T = TypeVar("T")
-Retrier = Callable[[str, str, Callable[[], Coroutine[Any, Any, T]]], Coroutine[Any, Any, T]]
+__all__ = ["Download", "Transfer", "Upload", "download", "download_async", "upload", "upload_async"]
 
 
 @dataclass(frozen=True)
 class Transfer:
-    """One bulk transfer's settings and its retry wrapper."""
+    """One bulk transfer: its backend, retry policy and limits."""
 
     backend: Backend
-    retry: Retrier[Any]
+    policy: RetryRules
+    secrets: Iterable[str]
     concurrency: int
     chunk_size: int
     progress: ProgressCallback | None
 
 
-class _Progress:
+@dataclass(frozen=True)
+class Upload:
+    """One local file and where it goes."""
+
+    local_path: str
+    ref: str
+    key: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Download:
+    """One object and where it lands."""
+
+    ref: str
+    key: str
+    size: int
+    local_path: str
+
+
+class _Total:
     """Adds up the bytes of every file and reports the total to the user."""
 
     def __init__(self, total: int, report: ProgressCallback | None) -> None:
@@ -57,125 +80,198 @@ class _Progress:
         self._report(done, self.total)
 
 
-class _FileProgress(Callback):  # type: ignore[misc]
-    """fsspec's per-file callback, feeding the shared total; undone on a retry."""
+class _FileProgress(FileProgress):
+    """One file's bytes, feeding the shared total; undone when the file is retried."""
 
-    def __init__(self, shared: _Progress) -> None:
+    def __init__(self, total: _Total) -> None:
         super().__init__()
-        self._shared = shared
+        self._total = total
         self._reported = 0
         self._started = False
 
-    def call(self, hook_name: str | None = None, **kwargs: Any) -> None:
-        delta = int(self.value) - self._reported
+    def call(self) -> None:
+        delta = self.value - self._reported
         self._reported += delta
-        self._shared.add(delta)
+        self._total.add(delta)
 
-    def restart(self) -> bool:
+    def restart(self, size: int | None) -> bool:
         """Forget what an earlier attempt reported; whether there was one."""
         retried = self._started
         self._started = True
-        if self._reported:
-            self._shared.add(-self._reported)
-            self._reported = 0
+        self._total.add(-self._reported)
+        self._reported = 0
         self.value = 0
+        self.size = size
         return retried
 
 
-async def upload(transfer: Transfer, local_path: str, ref: str) -> list[str]:
-    """Upload a file, or every file under a directory, to ``ref``; the refs written."""
+# -- plans -------------------------------------------------------------------
+def plan_upload(local_path: str, ref: str, key: str, key_separator: str = "/") -> list[Upload]:
+    """The files of ``local_path`` (a file, or a folder's files by name) and their targets.
+
+    A folder's files are named under ``ref`` with their relative paths escaped
+    so that each returned reference reads the object written; plugio's own
+    temporaries are skipped.
+    """
     if not os.path.exists(local_path):
         raise NotFoundError("local path to upload does not exist", local_path)
-    files = _local_files(local_path, ref)
-    progress = _Progress(sum(size for _, _, size in files), transfer.progress)
-    fs = transfer.backend.fs
+    if not os.path.isdir(local_path):
+        return [Upload(local_path, ref, key, os.path.getsize(local_path))]
+    base_ref, base_key = ref.rstrip("/"), key.rstrip("/")
+    url = "://" in ref
+    files = []
+    for directory, folders, names in os.walk(local_path):
+        folders.sort()
+        relative = os.path.relpath(directory, local_path).replace(os.sep, "/")
+        segments = [] if relative == "." else relative.split("/")
+        for name in sorted(names):
+            if is_temporary(name):
+                continue
+            path = os.path.join(directory, name)
+            parts = [*segments, name]
+            spelled = "/".join(_escape(_bytes(part), _PATH) for part in parts) if url else None
+            files.append(
+                Upload(
+                    path,
+                    f"{base_ref}/{spelled if url else '/'.join(parts)}",
+                    f"{base_key}{key_separator}{'/'.join(parts)}",
+                    os.path.getsize(path),
+                )
+            )
+    return files
 
-    def job(local: str, remote: str, size: int) -> Callable[[], Coroutine[Any, Any, str]]:
-        path = fs._strip_protocol(remote)
 
-        async def attempt(callback: _FileProgress) -> str:
-            callback.restart()
-            callback.set_size(size)  # as listed; a hook may measure the file again
-            await transfer.backend.put_file(local, path, callback, transfer.chunk_size)
-            return remote
+def plan_download(
+    found: list[tuple[str, str, int]], base_key: str, local_path: str, single: bool
+) -> list[Download]:
+    """Where each listed ``(ref, key, size)`` lands under ``local_path``.
 
-        return _with_progress(transfer, remote, "upload", progress, attempt)
+    Raises:
+        InvalidReferenceError: A key would land outside ``local_path`` (a
+            ``..`` or empty segment, or an absolute path).
+    """
+    if single:
+        ref, key, size = found[0]
+        target = local_path
+        if os.path.isdir(local_path):
+            target = os.path.join(local_path, key.rstrip("/").rsplit("/", 1)[-1])
+        return [Download(ref, key, size, target)]
+    root = os.path.abspath(local_path)
+    plan = []
+    for ref, key, size in found:
+        segments = key[len(base_key) :].lstrip("/").split("/")
+        if any(segment in ("", ".", "..") or os.sep in segment for segment in segments):
+            raise InvalidReferenceError(
+                f"{ref}: refusing to download an object whose key would land outside {local_path}",
+                ref,
+            )
+        plan.append(Download(ref, key, size, os.path.join(root, *segments)))
+    return plan
 
-    return await transfer.backend.gather_bounded(
-        [job(local, remote, size) for local, remote, size in files], transfer.concurrency
-    )
+
+# -- blocking face -----------------------------------------------------------
+def upload(transfer: Transfer, files: list[Upload]) -> list[str]:
+    """Upload ``files``; the references written, in order."""
+    if not transfer.backend.prefers_blocking:
+        return transfer.backend.run(upload_async(transfer, files))
+    total = _Total(sum(file.size for file in files), transfer.progress)
+    return [_upload_one(transfer, file, _FileProgress(total)) for file in files]
 
 
-async def download(
-    transfer: Transfer, ref: str, objects: list[tuple[str, int]], local_path: str, single: bool
-) -> list[str]:
-    """Download ``objects`` (ref, size) found at ``ref`` under ``local_path``."""
-    progress = _Progress(sum(size for _, size in objects), transfer.progress)
-    fs = transfer.backend.fs
-    base = fs._strip_protocol(ref).rstrip("/")
+def download(transfer: Transfer, objects: list[Download]) -> list[str]:
+    """Download ``objects``; the local paths written, in order."""
+    if not transfer.backend.prefers_blocking:
+        return transfer.backend.run(download_async(transfer, objects))
+    total = _Total(sum(item.size for item in objects), transfer.progress)
+    folders: set[str] = set()
+    return [_download_one(transfer, item, _FileProgress(total), folders) for item in objects]
 
-    def target(remote: str, path: str) -> str:
-        if single:
-            if os.path.isdir(local_path):
-                return os.path.join(local_path, remote.rstrip("/").rsplit("/", 1)[-1])
-            return local_path
-        relative = path[len(base) :].lstrip("/")
-        return os.path.join(local_path, *relative.split("/"))
 
-    tag = uuid.uuid4().hex[:12]  # partial files of this download: <name>.<tag>.part
-    folders: set[str] = set()  # made by this download already
+def _upload_one(transfer: Transfer, file: Upload, progress: _FileProgress) -> str:
+    def attempt() -> str:
+        progress.restart(file.size)
+        transfer.backend.call("upload", file.local_path, file.key, progress, transfer.chunk_size)
+        return file.ref
 
-    def job(remote: str) -> Callable[[], Coroutine[Any, Any, str]]:
-        path = fs._strip_protocol(remote)
-        destination = target(remote, path)
-        partial = f"{destination}.{tag}.part"
+    return _retry(transfer, file.ref, "upload", attempt)
 
-        async def attempt(callback: _FileProgress) -> str:
-            retried = callback.restart()
-            folder = os.path.dirname(destination) or "."
-            if retried or folder not in folders:  # a retry makes it again, in case it went
-                os.makedirs(folder, exist_ok=True)
-                folders.add(folder)
+
+def _download_one(
+    transfer: Transfer, item: Download, progress: _FileProgress, folders: set[str]
+) -> str:
+    partial = temporary_name(item.local_path)
+
+    def attempt() -> str:
+        _make_folder(item.local_path, folders, progress.restart(item.size))
+        try:
+            transfer.backend.call("download", item.key, partial, progress)
+            os.replace(partial, item.local_path)
+        except BaseException:
+            remove_quietly(partial)
+            raise
+        return item.local_path
+
+    return _retry(transfer, item.ref, "download", attempt)
+
+
+def _retry(transfer: Transfer, ref: str, operation: str, attempt: Callable[[], str]) -> str:
+    return retrying_sync(transfer.policy, ref, operation, transfer.secrets, attempt, bounded=False)
+
+
+# -- async face --------------------------------------------------------------
+async def upload_async(transfer: Transfer, files: list[Upload]) -> list[str]:
+    """Async twin of :func:`upload`: up to ``concurrency`` files at once."""
+    total = _Total(sum(file.size for file in files), transfer.progress)
+
+    def job(file: Upload) -> Callable[[], Any]:
+        progress = _FileProgress(total)
+
+        async def attempt() -> str:
+            progress.restart(file.size)
+            await transfer.backend.call_async(
+                "upload", file.local_path, file.key, progress, transfer.chunk_size
+            )
+            return file.ref
+
+        return lambda: _retry_async(transfer, file.ref, "upload", attempt)
+
+    return await bounded_gather([job(file) for file in files], transfer.concurrency)
+
+
+async def download_async(transfer: Transfer, objects: list[Download]) -> list[str]:
+    """Async twin of :func:`download`: up to ``concurrency`` files at once."""
+    total = _Total(sum(item.size for item in objects), transfer.progress)
+    folders: set[str] = set()
+
+    def job(item: Download) -> Callable[[], Any]:
+        progress = _FileProgress(total)
+        partial = temporary_name(item.local_path)
+
+        async def attempt() -> str:
+            _make_folder(item.local_path, folders, progress.restart(item.size))
             try:
-                await transfer.backend.get_file(path, partial, callback)
-                os.replace(partial, destination)
+                await transfer.backend.call_async("download", item.key, partial, progress)
+                os.replace(partial, item.local_path)
             except BaseException:
                 remove_quietly(partial)
                 raise
-            return destination
+            return item.local_path
 
-        return _with_progress(transfer, remote, "download", progress, attempt)
+        return lambda: _retry_async(transfer, item.ref, "download", attempt)
 
-    return await transfer.backend.gather_bounded(
-        [job(remote) for remote, _ in objects], transfer.concurrency
+    return await bounded_gather([job(item) for item in objects], transfer.concurrency)
+
+
+async def _retry_async(transfer: Transfer, ref: str, operation: str, attempt: Any) -> str:
+    result: str = await retrying(
+        transfer.policy, ref, operation, transfer.secrets, attempt, bounded=False
     )
+    return result
 
 
-def _with_progress(
-    transfer: Transfer,
-    ref: str,
-    operation: str,
-    progress: _Progress,
-    attempt: Callable[[_FileProgress], Coroutine[Any, Any, T]],
-) -> Callable[[], Coroutine[Any, Any, T]]:
-    def run() -> Coroutine[Any, Any, T]:
-        callback = _FileProgress(progress)
-        result: Coroutine[Any, Any, T] = transfer.retry(ref, operation, lambda: attempt(callback))
-        return result
-
-    return run
-
-
-def _local_files(local_path: str, ref: str) -> list[tuple[str, str, int]]:
-    """``(local path, ref, size)`` of the file, or of every file under the folder, by name."""
-    if not os.path.isdir(local_path):
-        return [(local_path, ref, os.path.getsize(local_path))]
-    base = ref.rstrip("/")
-    files = []
-    for directory, _, names in sorted(os.walk(local_path)):
-        folder = os.path.relpath(directory, local_path).replace(os.sep, "/")
-        prefix = base if folder == "." else f"{base}/{folder}"
-        for name in sorted(names):
-            path = os.path.join(directory, name)
-            files.append((path, f"{prefix}/{name}", os.path.getsize(path)))
-    return files
+def _make_folder(path: str, folders: set[str], retried: bool) -> None:
+    """Make the folder of ``path`` once per transfer (again on a retry, in case it went)."""
+    folder = os.path.dirname(path) or "."
+    if retried or folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)

@@ -65,7 +65,7 @@ def test_direct_reads_answer_as_the_event_loop_path(
     def read_async() -> bytes:
         return asyncio.run(rig.store.read_bytes_async(ref, limit=limit))
 
-    assert rig.store._direct(ref) is not None  # the blocking read takes the direct path
+    assert native_blocking(rig.store, ref)
     assert outcome(lambda: rig.store.read_bytes(ref, limit=limit)) == outcome(read_async)
 
 
@@ -84,7 +84,7 @@ def test_direct_writes_answer_as_the_event_loop_path(rig: Rig, if_absent: bool) 
         rig.store.write_bytes(direct, b"second", if_absent=if_absent)
         return rig.store.read_bytes(direct)
 
-    assert rig.store._direct(direct) is not None
+    assert native_blocking(rig.store, direct)
     answers = outcome(write), outcome(write_async)
     assert answers[0][:1] + answers[0][2:] == answers[1][:1] + answers[1][2:]
     assert answers[0][0] == ("AlreadyExistsError" if if_absent else "ok")
@@ -115,12 +115,6 @@ def test_a_folder_fails_as_on_the_event_loop_path(tmp_path: Path) -> None:
     assert outcome(lambda: store.read_bytes(str(tmp_path))) == outcome(
         lambda: asyncio.run(store.read_bytes_async(str(tmp_path)))
     )
-
-
-def test_local_options_keep_the_event_loop_path(tmp_path: Path) -> None:
-    store = DataStore(storage_options={"file": {"auto_mkdir": False}})
-    assert store._direct(str(tmp_path / "x")) is None
-    assert DataStore()._direct(str(tmp_path / "x")) is not None
 
 
 #: Reads inputs.pb as a task container does, then reports what it imported.
@@ -179,14 +173,18 @@ def test_reading_s3_inputs_through_obstore_loads_no_event_loop(
 
 
 def test_blocking_and_async_s3_calls_share_one_set_of_clients(stores: Callable[[str], Rig]) -> None:
-    from plugio.storage._obstore import ObstoreS3Backend
+    from plugio.storage._obstore import ObstoreBackend
 
     rig = stores("s3")
     ref = rig.ref("shared.bin")
     rig.store.write_bytes(ref, b"x")
     assert asyncio.run(rig.store.read_bytes_async(ref)) == b"x"
-    direct = rig.store._direct(ref)
     backend, _ = rig.store._resolve(ref)
-    assert direct is not None
-    assert isinstance(backend, ObstoreS3Backend)
-    assert backend._direct is direct[0]
+    assert isinstance(backend, ObstoreBackend)
+    assert list(backend._stores) == [ref.split("/")[2]]  # one client per bucket, both faces
+
+
+def native_blocking(store: DataStore, ref: str) -> bool:
+    """Whether the blocking face of ``ref``'s backend calls its client directly."""
+    backend, _ = store._resolve(ref)
+    return type(backend).__name__ in ("LocalBackend", "ObstoreBackend")

@@ -11,7 +11,7 @@ import pytest
 
 from plugio.config import RetryPolicy, StorageConfig
 from plugio.errors import StorageError
-from plugio.storage import DataStore, _backend
+from plugio.storage import DataStore, _local
 
 
 def make_folder(root: Path, files: int, size: int) -> int:
@@ -59,7 +59,7 @@ def test_a_failed_put_leaves_no_file_under_the_target_name(
         os.write(writer, b"x" * 20_000)
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(_backend, "_move_bytes", half_then_fail)
+    monkeypatch.setattr(_local, "_move_bytes", half_then_fail)
     store = DataStore(StorageConfig(retry=RetryPolicy(max_attempts=1)))
     with pytest.raises(StorageError) as raised:
         store.put(source, str(target))

@@ -9,19 +9,26 @@ import pytest
 
 from plugio.config import RetryPolicy
 from plugio.errors import NotFoundError, TransientStorageError
-from plugio.storage._backend import SyncBackend
-from plugio.storage._retry import next_delay, retrying
+from plugio.storage import _retry
+from plugio.storage._retry import next_delay, retrying, retrying_sync
 
 
-class CountingBackend(SyncBackend):
-    """A backend whose sleeps are recorded instead of slept."""
+class Sleeps:
+    """The waits between attempts, recorded instead of slept."""
 
-    def __init__(self) -> None:
-        super().__init__(fs=None, protocol="test")
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.sleeps: list[float] = []
+        monkeypatch.setattr(_retry.time, "sleep", self.sleeps.append)
 
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
+        async def record(seconds: float) -> None:
+            self.sleeps.append(seconds)
+
+        monkeypatch.setattr(asyncio, "sleep", record)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
+    return Sleeps(monkeypatch)
 
 
 def test_backoff_ceiling_grows_and_caps() -> None:
@@ -41,27 +48,26 @@ def test_retry_after_wins_when_longer() -> None:
     assert next_delay(policy, 1, retry_after=2.0) == 2.0
 
 
-def run(policy: RetryPolicy, failures: list[BaseException]) -> tuple[Any, CountingBackend, int]:
-    backend = CountingBackend()
+def run(policy: RetryPolicy, failures: list[BaseException]) -> tuple[Any, int]:
     calls = 0
 
-    async def attempt() -> str:
+    def attempt() -> str:
         nonlocal calls
         calls += 1
         if failures:
             raise failures.pop(0)
         return "ok"
 
-    coroutine = retrying(backend, policy, "memory://x", "read", [], attempt)
-    return backend.run(coroutine), backend, calls
+    return retrying_sync(policy, "memory://x", "read", [], attempt), calls
 
 
-def test_transient_failures_are_retried_until_success() -> None:
+def test_transient_failures_are_retried_until_success(sleeps: Sleeps) -> None:
     failures: list[BaseException] = [ConnectionResetError() for _ in range(3)]
-    result, backend, calls = run(RetryPolicy(max_attempts=5), failures)
-    assert (result, calls, len(backend.sleeps)) == ("ok", 4, 3)
+    result, calls = run(RetryPolicy(max_attempts=5), failures)
+    assert (result, calls, len(sleeps.sleeps)) == ("ok", 4, 3)
 
 
+@pytest.mark.usefixtures("sleeps")
 def test_gives_up_after_max_attempts_with_count() -> None:
     with pytest.raises(TransientStorageError) as raised:
         run(RetryPolicy(max_attempts=3), [ConnectionResetError() for _ in range(10)])
@@ -82,8 +88,7 @@ def test_deadline_stops_retries_early() -> None:
     assert raised.value.attempts < 100
 
 
-def test_async_twin_uses_the_same_policy() -> None:
-    backend = CountingBackend()
+def test_async_twin_uses_the_same_policy(sleeps: Sleeps) -> None:
     failures: list[BaseException] = [ConnectionResetError(), ConnectionResetError()]
 
     async def attempt() -> int:
@@ -93,7 +98,7 @@ def test_async_twin_uses_the_same_policy() -> None:
 
     async def main() -> int:
         policy = RetryPolicy(max_attempts=3, initial_backoff=0)
-        return await backend.run_async(retrying(backend, policy, "m://x", "read", [], attempt))
+        return await retrying(policy, "m://x", "read", [], attempt)
 
     assert asyncio.run(main()) == 7
-    assert len(backend.sleeps) == 2
+    assert len(sleeps.sleeps) == 2

@@ -26,7 +26,7 @@ Client = Literal["obstore", "s3fs"]
 
 def client_of(store: DataStore) -> str:
     backend = store._backend("s3")
-    return "obstore" if type(backend).__name__ == "ObstoreS3Backend" else "s3fs"
+    return "obstore" if type(backend).__name__ == "ObstoreBackend" else "s3fs"
 
 
 def test_auto_uses_obstore_when_installed(s3_server: servers.S3Server) -> None:
