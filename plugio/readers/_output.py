@@ -89,13 +89,20 @@ class RemoteFileOutputReader(OutputReader):
             self._store, self._paths.get_error_path(), self._limit
         )
 
-    async def find_error_async(self) -> ExecutionError | None:
-        """The attempt's error, or None when it left none; one request where the
-        strategy allows (``is_error_async`` then ``read_error_async`` otherwise).
+    def find_error(self) -> ExecutionError | None:
+        """The attempt's error, or None when it left none.
+
+        What :meth:`is_error` then :meth:`read_error` would say, in fewer
+        requests where the strategy allows: one read of ``error.pb`` for the
+        single-file strategy, one listing for the earliest-error one.
 
         Raises:
             PayloadTooLargeError: the error file is larger than the limit.
         """
+        return self._errors.find_error(self._store, self._paths.get_error_path(), self._limit)
+
+    async def find_error_async(self) -> ExecutionError | None:
+        """Async twin of :meth:`find_error`."""
         return await self._errors.find_error_async(
             self._store, self._paths.get_error_path(), self._limit
         )

@@ -8,7 +8,7 @@ workers of a distributed task (Flyte's "earliest" error aggregation).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from types import EllipsisType
 from typing import TypeVar
@@ -16,7 +16,7 @@ from typing import TypeVar
 from plugio.core import ErrorDocument
 from plugio.errors import NotFoundError, PayloadTooLargeError, PlugioError
 from plugio.execution import ErrorKind, ExecutionError
-from plugio.storage import DataStore, ObjectInfo
+from plugio.storage import DataStore, ObjectInfo, bounded_gather
 
 __all__ = [
     "NO_ERROR_FOUND",
@@ -89,7 +89,9 @@ class ErrorStrategy(ABC):
 
     Each method gets the store, the attempt's error path (``.../error.pb``) and
     the size limit (``None`` for none) from the reader; a file larger than the
-    limit raises ``PayloadTooLargeError``.
+    limit raises ``PayloadTooLargeError``. Every method has a sync face that
+    uses the store's blocking calls and an async face that uses its async
+    calls; a strategy implements both.
     """
 
     @abstractmethod
@@ -110,13 +112,22 @@ class ErrorStrategy(ABC):
     ) -> ExecutionError:
         """Async twin of :meth:`read_error`."""
 
-    async def find_error_async(
+    def find_error(
         self, store: DataStore, error_path: str, limit: int | None
     ) -> ExecutionError | None:
         """The attempt's error, or None when there is none: ``is_error`` then ``read_error``.
 
-        Strategies that can answer both in one request override this.
+        Strategies that can answer both with fewer requests override this and
+        :meth:`find_error_async`.
         """
+        if not self.is_error(store, error_path, limit):
+            return None
+        return self.read_error(store, error_path, limit)
+
+    async def find_error_async(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError | None:
+        """Async twin of :meth:`find_error`."""
         if not await self.is_error_async(store, error_path, limit):
             return None
         return await self.read_error_async(store, error_path, limit)
@@ -145,7 +156,7 @@ class SingleErrorStrategy(ErrorStrategy):
         except NotFoundError as exc:
             return _error_file_not_found(exc)
         except PlugioError as exc:
-            raise with_context(exc, f"failed to read error data from task @[{error_path}]") from exc
+            raise with_context(exc, _read_error_data_failed(error_path)) from exc
         return error_from_document(document, error_path)
 
     async def read_error_async(
@@ -157,13 +168,27 @@ class SingleErrorStrategy(ErrorStrategy):
         except NotFoundError as exc:
             return _error_file_not_found(exc)
         except PlugioError as exc:
-            raise with_context(exc, f"failed to read error data from task @[{error_path}]") from exc
+            raise with_context(exc, _read_error_data_failed(error_path)) from exc
+        return error_from_document(document, error_path)
+
+    def find_error(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError | None:
+        """One ranged GET of the error file: None when it is missing."""
+        try:
+            document = store.read_protobuf(error_path, ErrorDocument, limit=limit)
+        except PayloadTooLargeError:
+            raise
+        except NotFoundError:
+            return None
+        except PlugioError as exc:
+            raise with_context(exc, _read_error_data_failed(error_path)) from exc
         return error_from_document(document, error_path)
 
     async def find_error_async(
         self, store: DataStore, error_path: str, limit: int | None
     ) -> ExecutionError | None:
-        """One ranged GET of the error file: None when it is missing."""
+        """Async twin of :meth:`find_error`."""
         try:
             document = await store.read_protobuf_async(error_path, ErrorDocument, limit=limit)
         except PayloadTooLargeError:
@@ -171,7 +196,7 @@ class SingleErrorStrategy(ErrorStrategy):
         except NotFoundError:
             return None
         except PlugioError as exc:
-            raise with_context(exc, f"failed to read error data from task @[{error_path}]") from exc
+            raise with_context(exc, _read_error_data_failed(error_path)) from exc
         return error_from_document(document, error_path)
 
 
@@ -204,35 +229,67 @@ class EarliestErrorStrategy(ErrorStrategy):
         return _any_within(await _list_candidates_async(store, error_path), limit)
 
     def read_error(self, store: DataStore, error_path: str, limit: int | None) -> ExecutionError:
-        """The earliest candidate's error; the candidates are read in a bounded thread pool."""
-        refs = [info.ref for info in _list_candidates(store, error_path)]
+        """The earliest candidate's error (see the class for none)."""
+        return self._earliest_of(store, _list_candidates(store, error_path), limit)
+
+    async def read_error_async(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError:
+        """Async twin of :meth:`read_error`."""
+        candidates = await _list_candidates_async(store, error_path)
+        return await self._earliest_of_async(store, candidates, limit)
+
+    def find_error(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError | None:
+        """The earliest candidate's error, or None when none is listed: one listing."""
+        candidates = _list_candidates(store, error_path)
+        if not _any_within(candidates, limit):
+            return None
+        return self._earliest_of(store, candidates, limit)
+
+    async def find_error_async(
+        self, store: DataStore, error_path: str, limit: int | None
+    ) -> ExecutionError | None:
+        """Async twin of :meth:`find_error`."""
+        candidates = await _list_candidates_async(store, error_path)
+        if not _any_within(candidates, limit):
+            return None
+        return await self._earliest_of_async(store, candidates, limit)
+
+    def _earliest_of(
+        self, store: DataStore, candidates: list[ObjectInfo], limit: int | None
+    ) -> ExecutionError:
+        """Read the candidates with blocking calls: one by one where the store
+        prefers that (local disk, memory), else in a bounded thread pool."""
+        refs = [info.ref for info in candidates]
 
         def read(ref: str) -> ErrorDocument:
             with context_on_error(_read_error_file_failed(ref)):
                 return store.read_protobuf(ref, ErrorDocument, limit=limit)
 
-        if len(refs) <= 1:
+        if len(refs) <= 1 or self.concurrency == 1 or store.prefers_blocking(refs[0]):
             return _earliest(refs, [read(ref) for ref in refs])
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(min(self.concurrency, len(refs))) as pool:
             return _earliest(refs, list(pool.map(read, refs)))
 
-    async def read_error_async(
-        self, store: DataStore, error_path: str, limit: int | None
+    async def _earliest_of_async(
+        self, store: DataStore, candidates: list[ObjectInfo], limit: int | None
     ) -> ExecutionError:
-        """Async twin of :meth:`read_error`; the candidates are read concurrently."""
-        refs = [info.ref for info in await _list_candidates_async(store, error_path)]
-        import asyncio
+        """Read the candidates with async calls, at most ``concurrency`` at once."""
+        refs = [info.ref for info in candidates]
 
-        slots = asyncio.Semaphore(self.concurrency)
-
-        async def read(ref: str) -> ErrorDocument:
-            async with slots:
+        def read(ref: str) -> Callable[[], Awaitable[ErrorDocument]]:
+            async def one() -> ErrorDocument:
                 with context_on_error(_read_error_file_failed(ref)):
                     return await store.read_protobuf_async(ref, ErrorDocument, limit=limit)
 
-        return _earliest(refs, list(await asyncio.gather(*(read(ref) for ref in refs))))
+            return one
+
+        documents = await bounded_gather([read(ref) for ref in refs], self.concurrency)
+        return _earliest(refs, documents)
 
 
 def exists_within(info: ObjectInfo, limit: int | None) -> bool:
@@ -282,6 +339,11 @@ async def _list_candidates_async(store: DataStore, error_path: str) -> list[Obje
     prefix, extension = _candidate_prefix(error_path)
     found = [info async for page in store.list_async(prefix) for info in page]
     return _candidates(found, extension)
+
+
+def _read_error_data_failed(error_path: str) -> str:
+    """The context of a failed read of the single error file at ``error_path``."""
+    return f"failed to read error data from task @[{error_path}]"
 
 
 def _read_error_file_failed(ref: str) -> str:

@@ -169,7 +169,8 @@ def test_batch_check_tells_every_state_apart(rig: Rig) -> None:
 
 
 class CountingStore(DataStore):
-    """A memory store that records its requests, how many are in flight, and any listing."""
+    """A memory store standing for a remote one: it records its requests, how many
+    are in flight and any listing, and asks the batch for its async calls."""
 
     def __init__(self) -> None:
         super().__init__(StorageConfig(limits=Limits(max_payload_bytes=1024)))
@@ -177,6 +178,9 @@ class CountingStore(DataStore):
         self.peak = 0
         self.listed = 0
         self.requests: list[tuple[str, str]] = []
+
+    def prefers_blocking(self, ref: str) -> bool:
+        return False
 
     async def _counted(self, kind: str, ref: str, call: Any) -> Any:
         self.requests.append((kind, ref))
@@ -240,13 +244,17 @@ def test_batch_check_answers_a_failure_in_one_request() -> None:
     )
 
 
-def test_batch_check_raises_on_storage_failure() -> None:
+def test_batch_check_reports_an_unreachable_store_on_each_attempt() -> None:
     config = StorageConfig(
         s3=S3Options(endpoint_url="http://127.0.0.1:9", anonymous=True),
         retry=RetryPolicy(max_attempts=1),
     )
-    with pytest.raises(TransientStorageError):
-        check_attempts(DataStore(config), ["s3://bucket/a", "s3://bucket/b"])
+    statuses = check_attempts(DataStore(config), ["s3://bucket/a", "s3://bucket/b"])
+    assert [status.state for status in statuses] == [AttemptState.ERROR, AttemptState.ERROR]
+    for status in statuses:
+        assert isinstance(status.problem, TransientStorageError)
+        assert status.error is None
+        assert status.message.startswith("TransientStorageError: ")
 
 
 def test_batch_check_rejects_zero_concurrency() -> None:
@@ -270,19 +278,21 @@ class FailingStore(CountingStore):
         return await DataStore.head_async(self, ref)
 
 
-def test_batch_check_stops_starting_prefixes_after_a_failure() -> None:
+def test_batch_check_reports_a_failing_prefix_and_checks_every_other() -> None:
     store = FailingStore()
-    prefixes = ["memory://stop/broken-0"] + [f"memory://stop/attempt-{n}" for n in range(100)]
+    prefixes = ["memory://stop/broken-0"] + [f"memory://stop/attempt-{n}" for n in range(20)]
+    for prefix in prefixes[1::2]:
+        store.write_protobuf(f"{prefix}/outputs.pb", outputs(a=1))
 
-    async def check_then_carry_on() -> None:
-        with pytest.raises(TransientStorageError, match="the store is down"):
-            await check_attempts_async(store, prefixes, concurrency=4)
-        await asyncio.sleep(0.3)  # the caller's loop runs on: nothing else may start
+    statuses = asyncio.run(check_attempts_async(store, prefixes, concurrency=4))
 
-    asyncio.run(check_then_carry_on())
-    started = {ref.rsplit("/", 1)[0] for _, ref in store.requests}
-    assert "memory://stop/broken-0" in started
-    assert len(started) < 10  # the prefixes waiting their turn were never started
+    assert statuses[0].state is AttemptState.ERROR
+    assert isinstance(statuses[0].problem, TransientStorageError)
+    assert "the store is down" in statuses[0].message
+    assert [status.state for status in statuses[1:]] == [
+        AttemptState.SUCCEEDED if index % 2 == 0 else AttemptState.NOT_READY for index in range(20)
+    ]
+    assert all(status.problem is None for status in statuses[1:])
 
 
 def test_batch_check_of_no_prefixes() -> None:

@@ -1,0 +1,284 @@
+"""Many attempts: every output prefix's status, one decision each, none blinding the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from types import EllipsisType
+from typing import Any
+
+from plugio._twins import run_blocking, run_in_thread
+from plugio.core import LiteralMap
+from plugio.engine._decision import (
+    AttemptState,
+    Decision,
+    Question,
+    Verdict,
+    decide,
+    is_attempt_problem,
+    problem_verdict,
+    run_decision,
+    run_decision_async,
+)
+from plugio.engine._validate import ReaderAnswers
+from plugio.errors import ConfigurationError, PlugioError
+from plugio.execution import ExecutionError
+from plugio.paths import DECK_FILE, ERROR_FILE, OUTPUTS_FILE, OutputFilePaths
+from plugio.readers import ErrorStrategy, RemoteFileOutputReader, SingleErrorStrategy
+from plugio.readers._remote import payload_limit
+from plugio.references import join
+from plugio.storage import DataStore, bounded_gather
+
+__all__ = ["AttemptStatus", "check_attempts", "check_attempts_async"]
+
+#: The batch reads the single ``error.pb`` unless told otherwise, as the reader does.
+_SINGLE_ERROR_FILE = SingleErrorStrategy()
+
+
+@dataclass(frozen=True)
+class AttemptStatus:
+    """One attempt's state, as the engine sees its output prefix.
+
+    ``error`` is the task's ``ExecutionError`` for FAILED and TOO_LARGE;
+    ``outputs`` is set when they were read; ``problem`` is the plugio error
+    that left the state unknown, for ERROR.
+    """
+
+    output_prefix: str
+    state: AttemptState
+    error: ExecutionError | None = None
+    outputs: LiteralMap | None = None
+    problem: PlugioError | None = None
+
+    @property
+    def message(self) -> str:
+        """One line on what went wrong, ``""`` when nothing did.
+
+        For ERROR the problem's class and the first line of its text; for
+        FAILED and TOO_LARGE the error's code and the first line of its message.
+        """
+        if self.problem is not None:
+            return _first_line(f"{type(self.problem).__name__}: {self.problem}")
+        if self.error is not None:
+            return _first_line(f"{self.error.code}: {self.error.message}")
+        return ""
+
+
+def check_attempts(
+    store: DataStore,
+    output_prefixes: Iterable[str],
+    *,
+    concurrency: int = 64,
+    read_outputs: bool = False,
+    max_payload_bytes: int | EllipsisType | None = ...,
+    error_strategy: ErrorStrategy | None = None,
+) -> list[AttemptStatus]:
+    """Sync twin of :func:`check_attempts_async`.
+
+    When the store prefers blocking calls for every prefix (local disk,
+    memory), the attempts are checked one by one in the calling thread, with
+    no event loop and no thread; otherwise the async batch runs to completion.
+    """
+    batch = _Batch(store, output_prefixes, concurrency, read_outputs, max_payload_bytes)
+    strategy = error_strategy if error_strategy is not None else _SINGLE_ERROR_FILE
+    if batch.prefers_blocking():
+        return batch.check_one_by_one(strategy)
+    return run_blocking(batch.check_concurrently(strategy))
+
+
+async def check_attempts_async(
+    store: DataStore,
+    output_prefixes: Iterable[str],
+    *,
+    concurrency: int = 64,
+    read_outputs: bool = False,
+    max_payload_bytes: int | EllipsisType | None = ...,
+    error_strategy: ErrorStrategy | None = None,
+) -> list[AttemptStatus]:
+    """Every attempt's status, in the order of ``output_prefixes``.
+
+    Each attempt gets the engine's decision (see :mod:`plugio.engine`) with
+    outputs declared: its error wins, found in one request where the strategy
+    allows (one read of ``error.pb``; one listing for the earliest-error
+    layout); otherwise one HEAD of ``outputs.pb``; outputs are read only with
+    ``read_outputs``. At most ``concurrency`` attempts are in flight. Where
+    the store prefers blocking calls for every prefix (local disk, memory),
+    they are checked one by one in a single worker thread instead.
+
+    An attempt that cannot be read or checked (a corrupt error file, retries
+    exhausted, permission denied under its prefix) gets the ERROR state with
+    the plugio error as its ``problem``; the others are unaffected. A file
+    over the size limit, the error file included, is TOO_LARGE.
+
+    Args:
+        store: the store holding the prefixes.
+        output_prefixes: the attempts' output prefixes.
+        concurrency: the most attempts checked at once (at least 1).
+        read_outputs: read the outputs of attempts that succeeded.
+        max_payload_bytes: the largest ``outputs.pb`` or error file accepted;
+            by default the store's ``limits.max_payload_bytes``; ``None`` is
+            unlimited.
+        error_strategy: where each attempt's error comes from; by default the
+            single ``error.pb``; :class:`~plugio.readers.EarliestErrorStrategy`
+            for workers' ``error-<id>.pb`` files.
+
+    Raises:
+        ValueError: ``concurrency`` below 1 or a negative ``max_payload_bytes``.
+        InvalidReferenceError: a prefix is not a valid reference (before any request).
+        MissingDependencyError, ConfigurationError: the store cannot serve the
+            prefixes at all.
+    """
+    batch = _Batch(store, output_prefixes, concurrency, read_outputs, max_payload_bytes)
+    strategy = error_strategy if error_strategy is not None else _SINGLE_ERROR_FILE
+    if batch.prefers_blocking():
+        return await run_in_thread(lambda: batch.check_one_by_one(strategy))
+    return await batch.check_concurrently(strategy)
+
+
+class _Batch:
+    """The attempts of one call, their paths joined (and checked) before any request."""
+
+    def __init__(
+        self,
+        store: DataStore,
+        output_prefixes: Iterable[str],
+        concurrency: int,
+        read_outputs: bool,
+        max_payload_bytes: int | EllipsisType | None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        self.store = store
+        self.limit = payload_limit(store, max_payload_bytes)
+        self.concurrency = concurrency
+        self.read_outputs = read_outputs
+        self.paths = [_PrefixPaths(prefix) for prefix in output_prefixes]
+
+    def prefers_blocking(self) -> bool:
+        """Whether the store prefers blocking calls for every prefix."""
+        return all(self.store.prefers_blocking(paths.prefix) for paths in self.paths)
+
+    def check_one_by_one(self, strategy: ErrorStrategy) -> list[AttemptStatus]:
+        """Every attempt in turn, with the blocking calls, in this thread."""
+        return [self._check(paths, strategy) for paths in self.paths]
+
+    async def check_concurrently(self, strategy: ErrorStrategy) -> list[AttemptStatus]:
+        """Every attempt with the async calls, at most ``concurrency`` at once."""
+
+        def job(paths: _PrefixPaths) -> Callable[[], Awaitable[AttemptStatus]]:
+            return lambda: self._check_async(paths, strategy)
+
+        return await bounded_gather([job(paths) for paths in self.paths], self.concurrency)
+
+    def _check(self, paths: _PrefixPaths, strategy: ErrorStrategy) -> AttemptStatus:
+        answers = _AttemptAnswers(self._reader(paths, strategy))
+        try:
+            verdict = run_decision(self._decision(), answers.answer)
+        except Exception as exc:
+            if not is_attempt_problem(exc):
+                raise
+            verdict, problem = problem_verdict(exc), exc
+            return _status(paths.prefix, verdict, problem)
+        return _status(paths.prefix, verdict)
+
+    async def _check_async(self, paths: _PrefixPaths, strategy: ErrorStrategy) -> AttemptStatus:
+        answers = _AttemptAnswers(self._reader(paths, strategy))
+        try:
+            verdict = await run_decision_async(self._decision(), answers.answer_async)
+        except Exception as exc:
+            if not is_attempt_problem(exc):
+                raise
+            verdict, problem = problem_verdict(exc), exc
+            return _status(paths.prefix, verdict, problem)
+        return _status(paths.prefix, verdict)
+
+    def _decision(self) -> Decision:
+        return decide(reader_given=True, outputs_declared=True, read_outputs=self.read_outputs)
+
+    def _reader(self, paths: _PrefixPaths, strategy: ErrorStrategy) -> RemoteFileOutputReader:
+        return RemoteFileOutputReader(
+            self.store, paths, max_payload_bytes=self.limit, error_strategy=strategy
+        )
+
+
+class _AttemptAnswers(ReaderAnswers):
+    """A remote-file reader's answers, with the error found in one go.
+
+    ``is_error`` asks the reader's ``find_error``, which also reads the error
+    (one request for ``error.pb``); ``read_error`` then answers from it.
+    """
+
+    def __init__(self, reader: RemoteFileOutputReader) -> None:
+        super().__init__(reader)
+        self.files = reader
+        self.error: ExecutionError | None = None
+
+    def answer(self, question: Question) -> Any:
+        if question is Question.IS_ERROR:
+            self.error = self.files.find_error()
+            return self.error is not None
+        if question is Question.READ_ERROR:
+            return self.error
+        return super().answer(question)
+
+    async def answer_async(self, question: Question) -> Any:
+        if question is Question.IS_ERROR:
+            self.error = await self.files.find_error_async()
+            return self.error is not None
+        if question is Question.READ_ERROR:
+            return self.error
+        return await super().answer_async(question)
+
+
+class _PrefixPaths(OutputFilePaths):
+    """Read-only output paths under one prefix, joined once (as ``ReadOnlyOutputPaths``).
+
+    The file names need no escaping, so the other files sit next to the
+    joined error path; the prefix is checked by that join.
+
+    Raises:
+        InvalidReferenceError: the prefix is not a valid reference.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.error_path = join(prefix, ERROR_FILE)
+        folder = self.error_path[: -len(ERROR_FILE)]
+        self.folder = folder if folder.endswith("/") else None
+
+    def get_output_prefix_path(self) -> str:
+        return self.prefix
+
+    def get_error_path(self) -> str:
+        return self.error_path
+
+    def get_output_path(self) -> str:
+        return self._beside(OUTPUTS_FILE)
+
+    def get_deck_path(self) -> str:
+        return self._beside(DECK_FILE)
+
+    def get_raw_output_prefix(self) -> str:
+        raise ConfigurationError(f"the output paths under {self.prefix!r} are read-only")
+
+    def get_checkpoint_prefix(self) -> str:
+        raise ConfigurationError(f"the output paths under {self.prefix!r} are read-only")
+
+    def get_previous_checkpoints_prefix(self) -> str:
+        return ""
+
+    def _beside(self, name: str) -> str:
+        return self.folder + name if self.folder is not None else join(self.prefix, name)
+
+
+def _status(prefix: str, verdict: Verdict, problem: PlugioError | None = None) -> AttemptStatus:
+    """The status reporting ``verdict``; ``problem`` is kept for the ERROR state only."""
+    error = None if verdict.state is AttemptState.NOT_READY else verdict.error
+    if verdict.state is not AttemptState.ERROR:
+        problem = None
+    return AttemptStatus(prefix, verdict.state, error, verdict.outputs, problem)
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
