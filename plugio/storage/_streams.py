@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from types import TracebackType
 from typing import IO, Any
 
@@ -71,9 +70,10 @@ class AbortableWriter:
 
 def open_local_writer(path: str) -> AbortableWriter:
     """A local file written beside ``path`` and renamed over it on close."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    from plugio.storage._keys import temporary_name
+
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    temporary = temporary_name(path)
     handle: IO[bytes] = open(temporary, "wb")  # noqa: SIM115 - closed by the writer
 
     class _LocalWriter(AbortableWriter):

@@ -6,13 +6,14 @@ from plugio_conformance.abstract._engine import EngineVisibleTests
 from plugio_conformance.abstract._output_errors import OutputReaderErrorTests
 from plugio_conformance.abstract._output_files import OutputReaderFileTests
 from plugio_conformance.abstract._outputs import OutputReaderBasicTests
+from plugio_conformance.abstract._store_keys import DataStoreKeyTests
 from plugio_conformance.abstract._store_objects import DataStoreObjectTests
 from plugio_conformance.abstract._store_transfers import DataStoreTransferTests
 
 __all__ = ["AbstractDataStoreTests", "AbstractOutputReaderTests"]
 
 
-class AbstractDataStoreTests(DataStoreObjectTests, DataStoreTransferTests):
+class AbstractDataStoreTests(DataStoreObjectTests, DataStoreTransferTests, DataStoreKeyTests):
     """The storage contract over a ``DataStore`` at some URL (CONTRACT.md, ARCHITECTURE.md).
 
     Fixtures: ``store`` and ``base_url`` (a prefix of the test's own in it).
