@@ -18,7 +18,7 @@ import pytest
 from plugio.storage import DataStore
 from plugio_conformance.abstract._fixtures import ConformanceFixtures
 
-__all__ = ["DataStoreKeyTests", "KEY_NAMES"]
+__all__ = ["KEY_NAMES", "DataStoreKeyTests"]
 
 #: Names that a naive reference rule reads as something else.
 KEY_NAMES = {
