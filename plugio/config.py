@@ -1,28 +1,36 @@
 """Configuration: constructor arguments, then ``PLUGIO_*`` environment, then defaults.
 
 Nested fields use ``__`` in the environment: ``PLUGIO_S3__ENDPOINT_URL``,
-``PLUGIO_RETRY__MAX_ATTEMPTS``, ``PLUGIO_LIMITS__MAX_PAYLOAD_BYTES``.
-Credentials are ``SecretStr``: they print as ``**********`` in any repr, log
-line or error message, and are revealed only when a filesystem is built.
+``PLUGIO_RETRY__MAX_ATTEMPTS``, ``PLUGIO_LIMITS__MAX_PAYLOAD_BYTES``. Names are
+case-insensitive, ``null`` stands for None, and a whole section may be one JSON
+object (``PLUGIO_RETRY='{"max_attempts": 2}'``). A bad value, or an unknown
+field in a section, raises ``ConfigurationError`` naming the variable (or the
+argument path, ``s3.region``), never the value; an unknown ``PLUGIO_*`` variable
+that looks like a misspelt setting gives a ``ConfigurationWarning``.
+
+Credentials are secrets (``SecretStr``, or any object with
+``get_secret_value()``, pydantic's included): they print as ``**********`` in
+any repr, log line or error message, and are revealed only when a client is
+built.
+
+The settings are frozen dataclasses checked here by hand rather than pydantic
+models: a task container builds them on its way to its first read of
+``inputs.pb``, and ``import plugio.config`` with ``StorageConfig()`` loads
+neither pydantic, fsspec nor asyncio.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import MISSING, Field, dataclass, field, fields
+from functools import cache
+from types import UnionType
+from typing import Any, Literal, Protocol, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-
-from plugio._plain_settings import (
-    MAX_PAYLOAD_BYTES,
-    MIB,
-    RETRY_DEADLINE,
-    RETRY_INITIAL_BACKOFF,
-    RETRY_MAX_ATTEMPTS,
-    RETRY_MAX_BACKOFF,
-    RETRY_MULTIPLIER,
-    backoff_ceiling,
-)
-from plugio._settings import EnvSettings
+from plugio._environment import PREFIX, Gathered, gather, warn_misspelt
+from plugio.errors import ConfigurationError
 
 __all__ = [
     "AzureOptions",
@@ -34,16 +42,132 @@ __all__ = [
     "TransferConfig",
 ]
 
+MIB = 1024 * 1024
+MAX_PAYLOAD_BYTES = 2 * MIB
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+_S = TypeVar("_S", bound="_Settings")
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+#: Each settings class's field types, evaluated on first use.
+_HINTS: dict[type[Any], dict[str, Any]] = {}
 
 
-def _reveal(value: SecretStr | None) -> str | None:
-    return None if value is None else value.get_secret_value()
+class Secret(Protocol):
+    """A credential: whatever gives its text through ``get_secret_value()``."""
+
+    def get_secret_value(self) -> str:
+        """The credential's text."""
+        ...
 
 
-class S3Options(_Section):
+class SecretStr:
+    """A credential given as text: shown as ``**********``, revealed on request."""
+
+    __slots__ = ("_secret_value",)
+
+    def __init__(self, secret_value: str) -> None:
+        self._secret_value = secret_value
+
+    def get_secret_value(self) -> str:
+        """The credential's text."""
+        return self._secret_value
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')"
+
+    def __str__(self) -> str:
+        return "**********" if self._secret_value else ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._secret_value == self._secret_value
+
+    def __hash__(self) -> int:
+        return hash(self._secret_value)
+
+
+class _Invalid(Exception):
+    """What is wrong with a value, in words that never repeat it."""
+
+
+class _FieldsOf:
+    """``Class.model_fields``: each field's name and its ``dataclasses.Field``."""
+
+    def __get__(self, instance: object, owner: type[Any]) -> dict[str, Field[Any]]:
+        return {spec.name: spec for spec in fields(owner)}
+
+
+class _Settings:
+    """What the sections and ``StorageConfig`` share: checked fields, and copies."""
+
+    model_fields = _FieldsOf()
+
+    def __post_init__(self) -> None:
+        values = {name: getattr(self, name) for name in self.model_fields}
+        for name, value in self._checked(values, Gathered(), self._path()).items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def model_validate(cls: type[_S], values: Mapping[str, Any] | _S) -> _S:
+        """An instance from a mapping of field values (sections as mappings or instances)."""
+        if isinstance(values, cls):
+            return values
+        return cls._build(values, Gathered(), cls._path())
+
+    def model_copy(self: _S, *, update: Mapping[str, Any] | None = None) -> _S:
+        """A copy with the fields in ``update`` replaced, checked as arguments are."""
+        values = {name: getattr(self, name) for name in self.model_fields}
+        return type(self)._build({**values, **(update or {})}, Gathered(), self._path())
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        """The fields whose values differ from their defaults."""
+        return {
+            name
+            for name, spec in self.model_fields.items()
+            if getattr(self, name) != _default(spec)
+        }
+
+    @classmethod
+    def _path(cls) -> tuple[str, ...]:
+        return (cls.__name__,)
+
+    @classmethod
+    def _build(cls: type[_S], values: Any, gathered: Gathered, path: tuple[str, ...]) -> _S:
+        if not isinstance(values, Mapping):
+            name = gathered.name(path) or cls.__name__
+            raise ConfigurationError(f"{name}: must be {cls.__name__} or a mapping of its settings")
+        instance = object.__new__(cls)
+        for name, value in cls._checked(values, gathered, path).items():
+            object.__setattr__(instance, name, value)
+        return instance
+
+    @classmethod
+    def _checked(
+        cls, values: Mapping[Any, Any], gathered: Gathered, path: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """Every field's value from ``values`` (checked) or its default."""
+        specs = cls.model_fields
+        for key in values:
+            if key not in specs:
+                raise ConfigurationError(_unknown(gathered, (*path, str(key)), specs))
+        hints = _hints(cls)
+        checked: dict[str, Any] = {}
+        for name, spec in specs.items():
+            hint, here = hints[name], (*path, name)
+            if name not in values:
+                checked[name] = _default(spec)
+            elif (section := _section(hint)) is not None:
+                value = values[name]
+                checked[name] = (
+                    value if isinstance(value, section) else section._build(value, gathered, here)
+                )
+            else:
+                checked[name] = _checked_value(hint, values[name], spec.metadata, gathered, here)
+        return checked
+
+
+@dataclass(frozen=True)
+class S3Options(_Settings):
     """Options for ``s3://``, served by obstore or s3fs."""
 
     client: Literal["auto", "obstore", "s3fs"] = "auto"
@@ -59,11 +183,11 @@ class S3Options(_Section):
     """A custom endpoint such as ``http://127.0.0.1:8333``. Env: ``PLUGIO_S3__ENDPOINT_URL``."""
     region: str | None = None
     """Region name; unset lets the SDK choose. Env: ``PLUGIO_S3__REGION``."""
-    access_key_id: SecretStr | None = None
+    access_key_id: Secret | None = None
     """Env: ``PLUGIO_S3__ACCESS_KEY_ID``; unset uses the SDK's credential chain."""
-    secret_access_key: SecretStr | None = None
+    secret_access_key: Secret | None = None
     """Env: ``PLUGIO_S3__SECRET_ACCESS_KEY``."""
-    session_token: SecretStr | None = None
+    session_token: Secret | None = None
     """Env: ``PLUGIO_S3__SESSION_TOKEN``."""
     anonymous: bool = False
     """Unsigned requests; only when asked for. Env: ``PLUGIO_S3__ANONYMOUS``."""
@@ -76,24 +200,25 @@ class S3Options(_Section):
         if self.region:
             options.setdefault("client_kwargs", {})["region_name"] = self.region
         if self.access_key_id is not None:
-            options["key"] = _reveal(self.access_key_id)
+            options["key"] = self.access_key_id.get_secret_value()
         if self.secret_access_key is not None:
-            options["secret"] = _reveal(self.secret_access_key)
+            options["secret"] = self.secret_access_key.get_secret_value()
         if self.session_token is not None:
-            options["token"] = _reveal(self.session_token)
+            options["token"] = self.session_token.get_secret_value()
         if self.anonymous:
             options["anon"] = True
         return options
 
 
-class GCSOptions(_Section):
+@dataclass(frozen=True)
+class GCSOptions(_Settings):
     """Options for ``gs://`` and ``gcs://`` (gcsfs)."""
 
     endpoint_url: str | None = None
     """A custom endpoint (an emulator). Env: ``PLUGIO_GCS__ENDPOINT_URL``."""
     project: str | None = None
     """Env: ``PLUGIO_GCS__PROJECT``."""
-    token: SecretStr | None = None
+    token: Secret | None = None
     """A service-account file path or token; unset uses the default chain.
 
     Env: ``PLUGIO_GCS__TOKEN``.
@@ -111,20 +236,21 @@ class GCSOptions(_Section):
         if self.anonymous:
             options["token"] = "anon"
         elif self.token is not None:
-            options["token"] = _reveal(self.token)
+            options["token"] = self.token.get_secret_value()
         return options
 
 
-class AzureOptions(_Section):
+@dataclass(frozen=True)
+class AzureOptions(_Settings):
     """Options for ``abfs://``, ``az://`` and ``abfss://`` (adlfs)."""
 
     account_name: str | None = None
     """Env: ``PLUGIO_AZURE__ACCOUNT_NAME``."""
-    account_key: SecretStr | None = None
+    account_key: Secret | None = None
     """Env: ``PLUGIO_AZURE__ACCOUNT_KEY``."""
-    connection_string: SecretStr | None = None
+    connection_string: Secret | None = None
     """A full connection string (holds the key). Env: ``PLUGIO_AZURE__CONNECTION_STRING``."""
-    sas_token: SecretStr | None = None
+    sas_token: Secret | None = None
     """Env: ``PLUGIO_AZURE__SAS_TOKEN``."""
     anonymous: bool = False
     """Anonymous access to public containers; only when asked for.
@@ -138,9 +264,9 @@ class AzureOptions(_Section):
         if self.account_name:
             options["account_name"] = self.account_name
         for name in ("account_key", "connection_string", "sas_token"):
-            value = getattr(self, name)
+            value: Secret | None = getattr(self, name)
             if value is not None:
-                options[name] = _reveal(value)
+                options[name] = value.get_secret_value()
         if self.anonymous:
             options["anon"] = True
         elif "account_key" in options or "connection_string" in options or "sas_token" in options:
@@ -148,10 +274,11 @@ class AzureOptions(_Section):
         return options
 
 
-class Limits(_Section):
+@dataclass(frozen=True)
+class Limits(_Settings):
     """Size limits on control files."""
 
-    max_payload_bytes: int | None = Field(default=MAX_PAYLOAD_BYTES, ge=0)
+    max_payload_bytes: int | None = field(default=MAX_PAYLOAD_BYTES, metadata={"ge": 0})
     """Largest inputs/outputs/error file read, in bytes; ``None`` is unlimited.
 
     A file is too large only when its size is strictly greater. Env:
@@ -159,7 +286,8 @@ class Limits(_Section):
     """
 
 
-class RetryPolicy(_Section):
+@dataclass(frozen=True)
+class RetryPolicy(_Settings):
     """How transient failures (throttling, 5xx, resets, timeouts) are retried.
 
     Not-found, permission and bad-request errors are never retried. The delay
@@ -167,65 +295,244 @@ class RetryPolicy(_Section):
     ``[0, min(max_backoff, initial_backoff * multiplier ** (n - 1))]`` ("full
     jitter"), or the server's ``Retry-After`` when it is larger, and no retry
     starts after ``deadline`` seconds from the first attempt.
+
+    Each attempt is bounded too: by ``connect_timeout`` to connect, and as a
+    whole by the smaller of ``attempt_timeout`` and the time left before the
+    deadline. So the deadline holds for the whole operation, writes included,
+    within a small margin, even against a server that stops answering.
     """
 
-    max_attempts: int = Field(default=RETRY_MAX_ATTEMPTS, ge=1)
+    max_attempts: int = field(default=5, metadata={"ge": 1})
     """Attempts in all, the first included. Env: ``PLUGIO_RETRY__MAX_ATTEMPTS``."""
-    initial_backoff: float = Field(default=RETRY_INITIAL_BACKOFF, ge=0)
+    initial_backoff: float = field(default=0.1, metadata={"ge": 0})
     """Seconds. Env: ``PLUGIO_RETRY__INITIAL_BACKOFF``."""
-    max_backoff: float = Field(default=RETRY_MAX_BACKOFF, ge=0)
+    max_backoff: float = field(default=5.0, metadata={"ge": 0})
     """Seconds. Env: ``PLUGIO_RETRY__MAX_BACKOFF``."""
-    multiplier: float = Field(default=RETRY_MULTIPLIER, ge=1)
+    multiplier: float = field(default=2.0, metadata={"ge": 1})
     """Env: ``PLUGIO_RETRY__MULTIPLIER``."""
-    deadline: float | None = Field(default=RETRY_DEADLINE, gt=0)
+    deadline: float | None = field(default=60.0, metadata={"gt": 0})
     """Seconds for all attempts together; ``None`` for no deadline.
 
     Env: ``PLUGIO_RETRY__DEADLINE``.
     """
+    connect_timeout: float = field(default=10.0, metadata={"gt": 0})
+    """Seconds to establish a connection. Env: ``PLUGIO_RETRY__CONNECT_TIMEOUT``."""
+    attempt_timeout: float | None = field(default=60.0, metadata={"gt": 0})
+    """Seconds one request may take waiting for the server; ``None`` for no bound.
+
+    An attempt gets the smaller of this and the time left before ``deadline``.
+    Env: ``PLUGIO_RETRY__ATTEMPT_TIMEOUT``.
+    """
 
     def backoff_ceiling(self, retry: int) -> float:
         """The largest delay before retry number ``retry`` (1-based)."""
-        return backoff_ceiling(self.initial_backoff, self.multiplier, self.max_backoff, retry)
+        return float(min(self.max_backoff, self.initial_backoff * self.multiplier ** (retry - 1)))
 
 
-class TransferConfig(_Section):
+@dataclass(frozen=True)
+class TransferConfig(_Settings):
     """Bulk transfers (``get`` / ``put`` of directories, large files)."""
 
-    concurrency: int = Field(default=64, ge=1)
+    concurrency: int = field(default=64, metadata={"ge": 1})
     """Files moved at once (to and from object stores; local copies go one by one).
 
     A file of up to ``chunk_size`` bytes goes in one request, held whole, so
     uploads hold at most about ``concurrency * chunk_size`` bytes. Env:
     ``PLUGIO_TRANSFER__CONCURRENCY``."""
-    chunk_size: int = Field(default=8 * MIB, ge=5 * MIB)
+    chunk_size: int = field(default=8 * MIB, metadata={"ge": 5 * MIB})
     """Bytes per part of a multipart upload and per streamed read (5 MiB at least,
     S3's smallest part). Env: ``PLUGIO_TRANSFER__CHUNK_SIZE``."""
 
 
-class StorageConfig(EnvSettings):
-    """Everything a ``DataStore`` needs; built from arguments, environment, defaults."""
+@dataclass(frozen=True, init=False)
+class StorageConfig(_Settings):
+    """Everything a ``DataStore`` needs; built from arguments, environment, defaults.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    Each section may be given as an instance or as a mapping of its fields; a
+    mapping is merged over that section's variables key by key, an instance
+    replaces them.
+    """
 
-    s3: S3Options = S3Options()
+    s3: S3Options = field(default_factory=S3Options)
     """Env: ``PLUGIO_S3__*``."""
-    gcs: GCSOptions = GCSOptions()
+    gcs: GCSOptions = field(default_factory=GCSOptions)
     """Env: ``PLUGIO_GCS__*``."""
-    azure: AzureOptions = AzureOptions()
+    azure: AzureOptions = field(default_factory=AzureOptions)
     """Env: ``PLUGIO_AZURE__*``."""
-    protocol_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    protocol_options: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     """Extra fsspec options per protocol, applied over the typed ones.
 
-    Env: ``PLUGIO_PROTOCOL_OPTIONS`` as JSON, e.g. ``{"s3": {"use_ssl": false}}``.
+    Left out of the repr: they may hold credentials. Env:
+    ``PLUGIO_PROTOCOL_OPTIONS`` as JSON, e.g. ``{"s3": {"use_ssl": false}}``.
     """
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     """Env: ``PLUGIO_LIMITS__*``."""
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     """Env: ``PLUGIO_RETRY__*``."""
-    transfer: TransferConfig = TransferConfig()
+    transfer: TransferConfig = field(default_factory=TransferConfig)
     """Env: ``PLUGIO_TRANSFER__*``."""
 
-    @field_validator("protocol_options")
+    def __init__(
+        self,
+        *,
+        s3: S3Options | Mapping[str, Any] | None = None,
+        gcs: GCSOptions | Mapping[str, Any] | None = None,
+        azure: AzureOptions | Mapping[str, Any] | None = None,
+        protocol_options: Mapping[str, Mapping[str, Any]] | None = None,
+        limits: Limits | Mapping[str, Any] | None = None,
+        retry: RetryPolicy | Mapping[str, Any] | None = None,
+        transfer: TransferConfig | Mapping[str, Any] | None = None,
+    ) -> None:
+        given = {
+            "s3": s3,
+            "gcs": gcs,
+            "azure": azure,
+            "protocol_options": protocol_options,
+            "limits": limits,
+            "retry": retry,
+            "transfer": transfer,
+        }
+        arguments = {name: value for name, value in given.items() if value is not None}
+        gathered = gather(self.model_fields, arguments)
+        if gathered.unknown:
+            warn_misspelt(gathered.unknown, _variables())
+        for name, value in self._checked(gathered.values, gathered, ()).items():
+            object.__setattr__(self, name, value)
+
     @classmethod
-    def _lower_protocols(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    def _path(cls) -> tuple[str, ...]:
+        return ()
+
+
+def _hints(cls: type[_Settings]) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    return hints
+
+
+@cache
+def _variables() -> list[str]:
+    """Every variable ``StorageConfig`` reads, whole sections included."""
+    names = []
+    for name, hint in _hints(StorageConfig).items():
+        names.append(f"{PREFIX}{name.upper()}")
+        section = _section(hint)
+        if section is not None:
+            names += [f"{PREFIX}{name.upper()}__{inner.upper()}" for inner in section.model_fields]
+    return names
+
+
+def _section(hint: Any) -> type[_Settings] | None:
+    """The settings class a field holds, if it holds one."""
+    if get_origin(hint) is None and isinstance(hint, type) and issubclass(hint, _Settings):
+        return hint
+    return None
+
+
+def _default(spec: Field[Any]) -> Any:
+    if spec.default_factory is not MISSING:
+        return spec.default_factory()
+    return spec.default
+
+
+def _unknown(gathered: Gathered, path: tuple[str, ...], known: Mapping[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(path[-1], list(known), n=1)
+    hint = f"; did you mean {gathered.name(path, close[0])}?" if close else ""
+    return f"{gathered.name(path)}: no such setting{hint}"
+
+
+def _checked_value(
+    hint: Any, value: Any, limits: Mapping[str, Any], gathered: Gathered, path: tuple[str, ...]
+) -> Any:
+    try:
+        return _in_range(_converted(hint, value), limits)
+    except _Invalid as exc:
+        problem = str(exc)  # raised below, so that no exception carrying the value is chained
+    raise ConfigurationError(f"{gathered.name(path)}: {problem}") from None
+
+
+def _converted(hint: Any, value: Any) -> Any:
+    if get_origin(hint) in (Union, UnionType):
+        if value is None:
+            return None
+        (hint,) = (arg for arg in get_args(hint) if arg is not type(None))
+    elif value is None:
+        raise _Invalid("must be set (null is not allowed)")
+    if get_origin(hint) is Literal:
+        if isinstance(value, str) and value in get_args(hint):
+            return value
+        raise _Invalid(f"must be one of {', '.join(get_args(hint))}")
+    if hint is bool:
+        return _boolean(value)
+    if hint is int:
+        return _integer(value)
+    if hint is float:
+        return _number(value)
+    if hint is Secret:
+        if isinstance(value, str):
+            return SecretStr(value)
+        if callable(getattr(value, "get_secret_value", None)):
+            return value
+        raise _Invalid("must be text")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise _Invalid("must be text")
+    if get_origin(hint) is dict:
+        return _protocol_options(value)
+    raise TypeError(f"no check for fields of type {hint!r}")
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise _Invalid("must be true or false")
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        with suppress(ValueError):  # the message below, not one quoting the value
+            return int(value)
+    raise _Invalid("must be a whole number")
+
+
+def _number(value: Any) -> float:
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        with suppress(ValueError):  # the message below, not one quoting the value
+            number = float(value)
+    if math.isfinite(number):
+        return number
+    raise _Invalid("must be a finite number")
+
+
+def _protocol_options(value: Any) -> dict[str, dict[str, Any]]:
+    if isinstance(value, Mapping) and all(
+        isinstance(protocol, str) and isinstance(options, Mapping)
+        for protocol, options in value.items()
+    ):
         return {protocol.lower(): dict(options) for protocol, options in value.items()}
+    raise _Invalid("must map each protocol to a mapping of its options")
+
+
+def _in_range(value: Any, limits: Mapping[str, Any]) -> Any:
+    if value is None:
+        return None
+    if "ge" in limits and not value >= limits["ge"]:
+        raise _Invalid(f"must be at least {limits['ge']}")
+    if "gt" in limits and not value > limits["gt"]:
+        raise _Invalid(f"must be greater than {limits['gt']}")
+    return value

@@ -22,6 +22,9 @@ so ``except FileNotFoundError`` keeps working around plugio code::
         ├── BadRequestError
         └── TransientStorageError ........ ConnectionError
 
+A setting that looks misspelt but cannot be refused (an unknown ``PLUGIO_*``
+variable may belong to someone else) gives a ``ConfigurationWarning``.
+
 A system problem (storage unreachable, a file that cannot be decoded) is an
 exception; a task's own failure is an ``ExecutionError`` value, never raised.
 Every error about a stored object carries the reference in ``ref`` and names it
@@ -65,7 +68,15 @@ class InvalidReferenceError(PlugioError, ValueError):
 
 
 class ConfigurationError(PlugioError, ValueError):
-    """Configuration is inconsistent or incomplete."""
+    """Configuration is inconsistent or incomplete.
+
+    A bad setting's message names its variable (or argument path) and what is
+    wrong, never its value: it may be a credential.
+    """
+
+
+class ConfigurationWarning(UserWarning):
+    """A ``PLUGIO_*`` variable is no setting but looks like one misspelt; it is ignored."""
 
 
 class UniqueIdOverflowError(ConfigurationError):

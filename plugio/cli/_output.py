@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from plugio.errors import InvalidReferenceError, PlugioError
+from plugio.errors import ConfigurationError, InvalidReferenceError, PlugioError
 from plugio.literals import BlobRef
 
 __all__ = [
@@ -54,7 +54,7 @@ def plugio_errors() -> Iterator[None]:
     """Turn plugio's exceptions into a message on stderr and the documented exit code."""
     try:
         yield
-    except InvalidReferenceError as exc:
+    except (InvalidReferenceError, ConfigurationError) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
     except PlugioError as exc:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from plugio._settings import EnvSettings
+from plugio._environment import gather
 
 __all__ = ["StreamPolicy"]
 
 MIB = 1024 * 1024
 
 
-class StreamPolicy(EnvSettings):
+class StreamPolicy(BaseModel):
     """The pacing, size and durability settings of a ``StreamWriter``.
 
     Sends start every ``first_interval`` seconds and stretch by
@@ -23,8 +23,11 @@ class StreamPolicy(EnvSettings):
     the defaults.
     """
 
-    env_prefix: ClassVar[str] = "PLUGIO_STREAM__"
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    def __init__(self, **values: Any) -> None:
+        gathered = gather({"stream"}, {"stream": values})
+        super().__init__(**gathered.values["stream"])
 
     first_interval: float = Field(default=0.2, gt=0)
     """Seconds between the first sends. Env: ``PLUGIO_STREAM__FIRST_INTERVAL``."""
