@@ -24,8 +24,12 @@ from plugio.engine._validate import ReaderAnswers
 from plugio.errors import ConfigurationError, PlugioError
 from plugio.execution import ExecutionError
 from plugio.paths import DECK_FILE, ERROR_FILE, OUTPUTS_FILE, OutputFilePaths
-from plugio.readers import ErrorStrategy, RemoteFileOutputReader, SingleErrorStrategy
-from plugio.readers._remote import payload_limit
+from plugio.readers import (
+    ErrorStrategy,
+    RemoteFileOutputReader,
+    SingleErrorStrategy,
+    payload_limit,
+)
 from plugio.references import join
 from plugio.storage import DataStore, bounded_gather
 

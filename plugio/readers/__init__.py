@@ -4,21 +4,21 @@ A remote-file output reader finds the attempt's error through an error
 strategy: the single ``error.pb`` (:class:`SingleErrorStrategy`, the default)
 or the earliest of the workers' ``error*.pb`` files
 (:class:`EarliestErrorStrategy`). The strategies and the helpers they share
-(:func:`exists_within`, :func:`error_from_document`) are public so an engine
-can ask the same questions without a reader object.
+(:func:`exists_within`, :func:`error_from_document`, :func:`payload_limit`)
+are public so an engine can ask the same questions as a reader does.
 """
 
 from plugio.readers._input import CachingInputReader, RemoteFileInputReader
 from plugio.readers._interfaces import InputReader, OutputReader
 from plugio.readers._memory import InMemoryOutputReader
 from plugio.readers._output import RemoteFileOutputReader
+from plugio.readers._reading import exists_within, payload_limit
 from plugio.readers._remote import (
     NO_ERROR_FOUND,
     EarliestErrorStrategy,
     ErrorStrategy,
     SingleErrorStrategy,
     error_from_document,
-    exists_within,
 )
 
 __all__ = [
@@ -34,4 +34,5 @@ __all__ = [
     "SingleErrorStrategy",
     "error_from_document",
     "exists_within",
+    "payload_limit",
 ]

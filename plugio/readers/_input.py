@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from plugio.core import LiteralMap
 from plugio.paths import InputFilePaths
 from plugio.readers._interfaces import InputReader
-from plugio.readers._remote import context_on_error, payload_limit, read_failed
+from plugio.readers._reading import context_on_error, payload_limit, read_failed
 from plugio.storage import DataStore
 
 if TYPE_CHECKING:

@@ -8,14 +8,8 @@ from plugio.core import LiteralMap
 from plugio.execution import ExecutionError
 from plugio.paths import OutputFilePaths
 from plugio.readers._interfaces import OutputReader
-from plugio.readers._remote import (
-    ErrorStrategy,
-    SingleErrorStrategy,
-    context_on_error,
-    exists_within,
-    payload_limit,
-    read_failed,
-)
+from plugio.readers._reading import context_on_error, exists_within, payload_limit, read_failed
+from plugio.readers._remote import ErrorStrategy, SingleErrorStrategy
 from plugio.storage import DataStore
 
 __all__ = ["RemoteFileOutputReader"]

@@ -1,21 +1,26 @@
-"""Reading an attempt's files remotely: size limits, error context, error strategies.
+"""Where an attempt's error comes from: the error strategies.
 
-Where an attempt's error comes from is a strategy: the single ``error.pb``
-(the default), or the earliest of many ``error*.pb`` files written by the
-workers of a distributed task (Flyte's "earliest" error aggregation).
+The single ``error.pb`` (the default), or the earliest of many ``error*.pb``
+files written by the workers of a distributed task (Flyte's "earliest" error
+aggregation). The size and context helpers are re-exported from here, where
+they used to live.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from types import EllipsisType
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
 
 from plugio.core import ErrorDocument
 from plugio.errors import NotFoundError, PayloadTooLargeError, PlugioError
 from plugio.execution import ErrorKind, ExecutionError
+from plugio.readers._reading import (
+    context_on_error,
+    exists_within,
+    payload_limit,
+    read_failed,
+    with_context,
+)
 from plugio.storage import DataStore, ObjectInfo, bounded_gather
 
 __all__ = [
@@ -30,53 +35,6 @@ __all__ = [
     "read_failed",
     "with_context",
 ]
-
-E = TypeVar("E", bound=PlugioError)
-
-
-def payload_limit(store: DataStore, max_payload_bytes: int | EllipsisType | None) -> int | None:
-    """The size limit a reader applies: the store's default for ``...``, ``None`` for none."""
-    if max_payload_bytes is ...:
-        return store.max_payload_bytes
-    if max_payload_bytes is not None and max_payload_bytes < 0:
-        raise ValueError(f"max_payload_bytes must be at least 0, not {max_payload_bytes}")
-    return max_payload_bytes
-
-
-def with_context(error: E, context: str) -> E:
-    """A copy of ``error`` (same class and attributes) whose message starts with ``context``.
-
-    Callers still catch the store's typed error (``NotFoundError``,
-    ``PayloadTooLargeError`` ...) while the text says what was being read, in
-    the words Flyte's engine uses. Raise it ``from error`` to keep the cause.
-    """
-    message = f"{context}: {error}"
-    # Not the constructor: the error classes take different arguments.
-    copy = type(error).__new__(type(error), message)
-    copy.__dict__.update(vars(error))
-    copy.args = (message,)
-    return copy
-
-
-@contextmanager
-def context_on_error(context: str) -> Iterator[None]:
-    """Re-raise a ``PlugioError`` from the block as :func:`with_context` of it.
-
-    The copy keeps the error's class and attributes and is chained to it
-    (``raise ... from``); other exceptions pass through untouched.
-
-    Args:
-        context: what was being done, put in front of the error's message.
-    """
-    try:
-        yield
-    except PlugioError as exc:
-        raise with_context(exc, context) from exc
-
-
-def read_failed(path: str) -> str:
-    """Flyte's words for a failed read of inputs or outputs at ``path``."""
-    return f"failed to read data from dataDir [{path}]"
 
 
 #: What the earliest strategy reports when no error file is found; the engine
@@ -292,15 +250,14 @@ class EarliestErrorStrategy(ErrorStrategy):
         return _earliest(refs, documents)
 
 
-def exists_within(info: ObjectInfo, limit: int | None) -> bool:
-    """Whether the object exists; one larger than ``limit`` raises ``PayloadTooLargeError``."""
-    if info.exists and limit is not None and info.size is not None and info.size > limit:
-        raise PayloadTooLargeError(info.ref, info.size, limit)
-    return info.exists
-
-
 def error_from_document(document: ErrorDocument, path: str) -> ExecutionError:
-    """The ``ExecutionError`` an error document stands for (``ErrorFileBadFormat`` if empty)."""
+    """The ``ExecutionError`` an error document read at ``path`` stands for.
+
+    A document without an error inside is ``ErrorFileBadFormat`` (SYSTEM,
+    recoverable); otherwise the container error is mapped as the contract
+    says (kind from ``origin``, recoverable only for a RECOVERABLE kind), with
+    ``path`` as its ``error_uri``.
+    """
     if not document.HasField("error"):
         return ExecutionError(
             code="ErrorFileBadFormat",
