@@ -8,9 +8,9 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from plugio.cli._output import EXIT_FAILED, console, emit_json, plugio_errors
-from plugio.cli._task_run import RunResult, TaskRun
 from plugio.references import join
 from plugio.storage import DataStore, ProgressCallback
+from plugio.task import RunResult, TaskRun
 
 
 def run(

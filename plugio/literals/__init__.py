@@ -34,10 +34,21 @@ pydantic model              ``Scalar.generic`` (``Struct``) the model
 Reading also accepts flytekit's newer encodings: a ``Binary`` tagged
 ``msgpack`` (untyped dicts, dataclasses and models since flytekit 1.14) and
 unions (``Optional[T]``).
+
+A value nested too deep for protobuf to parse back (about 48 lists or 32
+dicts) is refused when converted; :func:`check_nesting` finds the same in a
+message built by hand.
+
+This package converts; it reads and writes nothing but the local files and
+the blobs it is handed a store for, and it uses storage only through
+``plugio.storage``. A task's inputs and outputs as values
+(``read_inputs``, ``write_outputs``) are in :mod:`plugio.task`.
 """
 
+from plugio._moved import moved_names as _moved_names
 from plugio.literals._blobs import BlobRef, LocalBlob
 from plugio.literals._decode import from_literal, from_literal_map
+from plugio.literals._depth import MAX_MESSAGE_LEVEL, check_nesting
 from plugio.literals._encode import (
     to_literal,
     to_literal_async,
@@ -45,25 +56,27 @@ from plugio.literals._encode import (
     to_literal_map_async,
 )
 from plugio.literals._errors import LiteralConversionError
-from plugio.literals._task import (
-    read_inputs,
-    read_inputs_async,
-    write_outputs,
-    write_outputs_async,
-)
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
     "BlobRef",
     "LiteralConversionError",
     "LocalBlob",
+    "MAX_MESSAGE_LEVEL",
+    "check_nesting",
     "from_literal",
     "from_literal_map",
-    "read_inputs",
-    "read_inputs_async",
     "to_literal",
     "to_literal_async",
     "to_literal_map",
     "to_literal_map_async",
-    "write_outputs",
-    "write_outputs_async",
 ]
+
+#: Moved to plugio.task; importing them from here works for one release, with a
+#: DeprecationWarning (the only way this package reaches plugio.task).
+__getattr__ = _moved_names(
+    "plugio.literals",
+    dict.fromkeys(
+        ("read_inputs", "read_inputs_async", "write_outputs", "write_outputs_async"),
+        "plugio.task",
+    ),
+)

@@ -12,10 +12,11 @@ its ``download()`` or ``open()`` is called.
 
 from __future__ import annotations
 
-import asyncio
 import os
+import posixpath
 import tempfile
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -24,11 +25,11 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import CoreSchema, core_schema
 
 from plugio.errors import NotFoundError
-from plugio.paths import random_raw_path
+from plugio.references import join
 from plugio.references import name as reference_name
-from plugio.storage import DataStore, ProgressCallback
+from plugio.storage import DataStore, ProgressCallback, bounded_gather
 
-__all__ = ["BlobRef", "LocalBlob", "Upload", "upload_all", "upload_all_async"]
+__all__ = ["BlobRef", "LocalBlob", "Upload", "plan_upload", "upload_all", "upload_all_async"]
 
 _default_store: DataStore | None = None
 _default_store_lock = threading.Lock()
@@ -65,11 +66,24 @@ def plan_upload(local_path: str, raw_output_prefix: str) -> tuple[Upload, bool]:
         FileNotFoundError: nothing exists at ``local_path``.
     """
     if os.path.isdir(local_path):
-        return Upload(local_path, random_raw_path(raw_output_prefix)), True
+        return Upload(local_path, _fresh_uri(raw_output_prefix, "")), True
     if not os.path.isfile(local_path):
         raise FileNotFoundError(f"no local file or folder at {local_path}")
-    uri = random_raw_path(raw_output_prefix, os.path.basename(local_path))
-    return Upload(local_path, uri), False
+    return Upload(local_path, _fresh_uri(raw_output_prefix, os.path.basename(local_path))), False
+
+
+def _fresh_uri(raw_output_prefix: str, file_name: str) -> str:
+    """``<raw prefix>/<32 hex>[/<file name>]``, the shape flytekit gives its uploads.
+
+    The same shape as :func:`plugio.paths.random_raw_path`, which this layer
+    does not import: the 32 digits are a UUID4 from the operating system's
+    generator, so forked processes cannot repeat each other.
+    """
+    import uuid  # here: it loads platform and sockets, which reading inputs never needs
+
+    name = posixpath.basename(file_name)
+    keys = (uuid.uuid4().hex, name) if name else (uuid.uuid4().hex,)
+    return join(raw_output_prefix, *keys)
 
 
 def upload_all(store: DataStore, uploads: list[Upload]) -> None:
@@ -79,17 +93,16 @@ def upload_all(store: DataStore, uploads: list[Upload]) -> None:
 
 
 async def upload_all_async(store: DataStore, uploads: list[Upload]) -> None:
-    """Async twin of :func:`upload_all`: up to the store's transfer concurrency at once."""
-    limit = asyncio.Semaphore(max(1, store.config.transfer.concurrency))
+    """Async twin of :func:`upload_all`: up to the store's transfer concurrency at once.
 
-    async def one(upload: Upload) -> None:
-        async with limit:
-            await store.put_async(upload.local_path, upload.uri)
+    The first failure stops the uploads still running and is raised.
+    """
+    jobs = [_upload_job(store, upload) for upload in uploads]
+    await bounded_gather(jobs, store.transfer_concurrency)
 
-    results = await asyncio.gather(*(one(upload) for upload in uploads), return_exceptions=True)
-    for result in results:  # every upload has settled: raise the first failure
-        if isinstance(result, BaseException):
-            raise result
+
+def _upload_job(store: DataStore, upload: Upload) -> Callable[[], Awaitable[list[str]]]:
+    return lambda: store.put_async(upload.local_path, upload.uri)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -20,11 +20,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from plugio.core import BlobType, Literal, LiteralMap, Scalar
 from plugio.literals._blobs import BlobRef
+from plugio.literals._depth import check_nesting
 from plugio.literals._encode import EPOCH
 from plugio.literals._errors import LiteralConversionError
 from plugio.literals._msgpack import unpackb
 from plugio.literals._struct import struct_to_python
-from plugio.storage import DataStore
+
+if TYPE_CHECKING:
+    from plugio.storage import DataStore
 
 __all__ = ["from_literal", "from_literal_map"]
 
@@ -54,14 +57,17 @@ def from_literal(literal: Literal, type_hint: Any = None, *, store: DataStore | 
     Raises:
         LiteralConversionError: a literal with no Python value here (empty, an
             offloaded literal not yet resolved, an error, a schema or a
-            structured dataset, undecodable MessagePack), or a value that does
-            not validate as ``type_hint``; the message says where.
+            structured dataset, undecodable MessagePack, nested too deep), or
+            a value that does not validate as ``type_hint``; the message says
+            where.
     """
     try:
         value = _decode(literal, store)
     except LiteralConversionError as exc:
         exc._prefix("value")
         raise
+    except RecursionError:
+        raise _too_deep(literal, "value") from None
     if type_hint is None or type_hint is Any:
         return value
     try:
@@ -95,13 +101,26 @@ def from_literal_map(
         LiteralConversionError: a literal cannot be decoded, or the values do
             not validate as ``model``; the message names the variable.
     """
-    values = _decode_entries(literal_map.literals, store, "")
+    try:
+        values = _decode_entries(literal_map.literals, store, "")
+    except RecursionError:
+        raise _too_deep(literal_map, "") from None
     if model is None:
         return values
     try:
         return model.model_validate(values)
     except ValidationError as exc:
         raise _invalid("", model.__name__, exc) from exc
+
+
+def _too_deep(message: Literal | LiteralMap, root: str) -> LiteralConversionError:
+    """The error for a message built in memory too deep to decode, named where it is."""
+    try:
+        check_nesting(message)
+    except LiteralConversionError as exc:
+        exc._prefix(root)
+        return exc
+    return LiteralConversionError(root or "values", type(message).__name__, "nests too deep")
 
 
 def _decode(literal: Literal, store: DataStore | None) -> Any:
@@ -121,7 +140,7 @@ def _decode(literal: Literal, store: DataStore | None) -> Any:
     if kind == "map":
         return _decode_map(literal.map.literals, store)
     if kind == "offloaded_metadata":
-        reason = "an offloaded literal: resolve it first (plugio.offload.resolve_offloaded)"
+        reason = "an offloaded literal: resolve it first (plugio.task.resolve_offloaded)"
         raise LiteralConversionError("", "Literal", reason)
     raise LiteralConversionError("", "Literal", "an empty literal has no value")
 

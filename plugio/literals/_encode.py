@@ -17,7 +17,7 @@ import enum
 import os
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -30,9 +30,12 @@ from plugio.literals._blobs import (
     upload_all,
     upload_all_async,
 )
+from plugio.literals._depth import MAX_MESSAGE_LEVEL, VARIABLE_LEVEL, too_deep
 from plugio.literals._errors import LiteralConversionError
 from plugio.literals._struct import fill_struct
-from plugio.storage import DataStore
+
+if TYPE_CHECKING:
+    from plugio.storage import DataStore
 
 __all__ = ["to_literal", "to_literal_async", "to_literal_map", "to_literal_map_async"]
 
@@ -46,14 +49,19 @@ _SUPPORTED = (
 
 
 class _Encoder:
-    """What handlers share: where local files go, and the uploads they planned."""
+    """What handlers share: where local files go, the uploads planned, how deep they are.
 
-    __slots__ = ("raw_output_prefix", "store", "uploads")
+    ``level`` is the message level of the literal being filled (see
+    :mod:`plugio.literals._depth`); containers set it for their items.
+    """
+
+    __slots__ = ("level", "raw_output_prefix", "store", "uploads")
 
     def __init__(self, store: DataStore | None, raw_output_prefix: str | None) -> None:
         self.store = store
         self.raw_output_prefix = raw_output_prefix
         self.uploads: list[Upload] = []
+        self.level = VARIABLE_LEVEL
 
 
 Handler = Callable[[Literal, Any, _Encoder], None]
@@ -164,7 +172,7 @@ def _encode_map(values: Mapping[str, Any] | BaseModel, encoder: _Encoder) -> Lit
             "values", type(values).__name__, "expected a mapping of names or a pydantic model"
         )
     literal_map = LiteralMap()
-    _fill_entries(literal_map.literals, values, encoder, "")
+    _fill_entries(literal_map.literals, values, encoder, "", VARIABLE_LEVEL)
     return literal_map
 
 
@@ -173,18 +181,25 @@ def _model_variables(model: BaseModel) -> dict[str, Any]:
     return {info.alias or name: getattr(model, name) for name, info in fields.items()}
 
 
-def _fill_entries(target: Any, values: Mapping[Any, Any], encoder: _Encoder, prefix: str) -> None:
+def _fill_entries(
+    target: Any, values: Mapping[Any, Any], encoder: _Encoder, prefix: str, level: int
+) -> None:
     """Fill the protobuf map ``target`` (name -> Literal) from ``values``.
 
     ``prefix`` is ``""`` for top-level variables (named bare) and ``"["`` for
-    nested maps (named ``['key']``).
+    nested maps (named ``['key']``); ``level`` is the level of their literals.
     """
     handlers = _HANDLERS
     key: Any = None
     item: Any = None
+    outer, encoder.level = encoder.level, level
     try:
-        for key, item in values.items():
-            (handlers.get(type(item)) or _handler_for(type(item)))(target[key], item, encoder)
+        if level + _DEEPEST_LEAF <= MAX_MESSAGE_LEVEL:
+            for key, item in values.items():
+                (handlers.get(type(item)) or _handler_for(type(item)))(target[key], item, encoder)
+        else:
+            for key, item in values.items():
+                _fill_near_limit(target[key], item, encoder)
     except LiteralConversionError as exc:
         exc._prefix(_segment(prefix, key))
         raise
@@ -193,6 +208,21 @@ def _fill_entries(target: Any, values: Mapping[Any, Any], encoder: _Encoder, pre
             reason = "names and map keys must be str"
             raise LiteralConversionError(_segment(prefix, key), type(key).__name__, reason) from exc
         raise _out_of_range(_segment(prefix, key), item, exc) from exc
+    finally:
+        encoder.level = outer
+
+
+def _fill_near_limit(target: Literal, item: Any, encoder: _Encoder) -> None:
+    """Fill ``target`` as its handler does, once sure the value fits below the limit.
+
+    Containers check their own depth; a value of any other type costs a fixed
+    number of levels, which only matters this close to the limit.
+    """
+    handler = _HANDLERS.get(type(item)) or _handler_for(type(item))
+    depth = _LEAF_DEPTH.get(handler)
+    if depth is not None and encoder.level + depth > MAX_MESSAGE_LEVEL:
+        raise too_deep(type(item).__name__, encoder.level + depth)
+    handler(target, item, encoder)
 
 
 def _segment(prefix: str, key: Any) -> str:
@@ -270,24 +300,38 @@ def _fill_timedelta(target: Literal, value: dt.timedelta, encoder: _Encoder) -> 
 
 
 def _fill_list(target: Literal, value: list[Any], encoder: _Encoder) -> None:
+    level = encoder.level
+    deepest = level + (2 if value else 1)  # the collection, then its literals
+    if deepest > MAX_MESSAGE_LEVEL:
+        raise too_deep(type(value).__name__, deepest)
     collection = target.collection
     collection.SetInParent()
     add = collection.literals.add
     handlers = _HANDLERS
+    encoder.level = level + 2
     try:
-        for item in value:
-            (handlers.get(type(item)) or _handler_for(type(item)))(add(), item, encoder)
+        if level + 2 + _DEEPEST_LEAF <= MAX_MESSAGE_LEVEL:
+            for item in value:
+                (handlers.get(type(item)) or _handler_for(type(item)))(add(), item, encoder)
+        else:
+            for item in value:
+                _fill_near_limit(add(), item, encoder)
     except LiteralConversionError as exc:
         exc._prefix(f"[{len(collection.literals) - 1}]")
         raise
     except (ValueError, TypeError, OverflowError) as exc:
         index = len(collection.literals) - 1
         raise _out_of_range(f"[{index}]", value[index], exc) from exc
+    finally:
+        encoder.level = level
 
 
 def _fill_map(target: Literal, value: Mapping[Any, Any], encoder: _Encoder) -> None:
+    deepest = encoder.level + (3 if value else 1)  # the map, its entries, their literals
+    if deepest > MAX_MESSAGE_LEVEL:
+        raise too_deep(type(value).__name__, deepest)
     target.map.SetInParent()
-    _fill_entries(target.map.literals, value, encoder, "[")
+    _fill_entries(target.map.literals, value, encoder, "[", encoder.level + 3)
 
 
 def _fill_model(target: Literal, value: BaseModel, encoder: _Encoder) -> None:
@@ -296,7 +340,7 @@ def _fill_model(target: Literal, value: BaseModel, encoder: _Encoder) -> None:
     except Exception as exc:  # pydantic's serialization errors have no common base
         reason = f"the model has no JSON form: {exc}"
         raise LiteralConversionError("", type(value).__name__, reason) from exc
-    fill_struct(target.scalar.generic, data)
+    fill_struct(target.scalar.generic, data, encoder.level + 2)
 
 
 def _fill_blob_ref(target: Literal, value: BlobRef, encoder: _Encoder) -> None:
@@ -366,6 +410,28 @@ _BY_BASE: tuple[tuple[type | tuple[type, ...], Handler], ...] = (
     (Mapping, _fill_map),
     ((tuple, set, frozenset), _refuse("ambiguous: a tuple or set has no literal; pass a list")),
 )
+
+
+#: The levels below its literal that a value of each fixed shape reaches (lists,
+#: dicts and models check their own): Scalar and Primitive (or Void, Binary);
+#: a Timestamp or Duration one further; Blob, BlobMetadata and BlobType for a blob.
+_LEAF_DEPTH: dict[Handler, int] = {
+    _fill_none: 2,
+    _fill_bool: 2,
+    _fill_int: 2,
+    _fill_float: 2,
+    _fill_str: 2,
+    _fill_enum: 2,
+    _fill_bytes: 2,
+    _fill_datetime: 3,
+    _fill_date: 3,
+    _fill_timedelta: 3,
+    _fill_model: 2,
+    _fill_blob_ref: 4,
+    _fill_path: 4,
+    _fill_local: 4,
+}
+_DEEPEST_LEAF = max(_LEAF_DEPTH.values())
 
 
 def _handler_for(cls: type) -> Handler:

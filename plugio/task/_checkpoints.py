@@ -25,7 +25,9 @@ of the same prefix (an earlier save of this attempt) is not touched; one equal
 to the previous attempt's committed manifest is copied inside the store
 (server-side on S3, GCS and Azure) instead of uploaded, falling back to an
 upload when the store cannot copy. Every checkpoint folder is thus complete on
-its own, as Flyte's SDK needs.
+its own, as Flyte's SDK needs. Files move at most the store's
+``transfer_concurrency`` at a time, and the first failure stops the save
+(its manifest stays pending).
 
 A checkpoint is a snapshot: each save replaces the whole previous one of the
 attempt. One :class:`Checkpoint` must not save from two threads at once.
@@ -34,45 +36,37 @@ attempt. One :class:`Checkpoint` must not save from two threads at once.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Literal
 
-from pydantic import BaseModel, ValidationError
-
 from plugio._twins import run_blocking
-from plugio.errors import ConfigurationError, NotFoundError, PayloadError
+from plugio.errors import ConfigurationError, NotFoundError, PayloadError, PlugioError
 from plugio.paths import CheckpointPaths
 from plugio.references import parse_reference
-from plugio.storage import DataStore
+from plugio.storage import DataStore, bounded_gather
+from plugio.task._checkpoint_files import (
+    MANIFEST_SUFFIX,
+    VALUE_FILE,
+    Manifest,
+    ManifestEntry,
+    describe_all,
+    local_files,
+    move_verified,
+    normalized_prefix,
+    parse_manifest,
+    sha256,
+    verified_names,
+)
 
 __all__ = ["MANIFEST_SUFFIX", "VALUE_FILE", "Checkpoint"]
 
-MANIFEST_SUFFIX = ".plugio-manifest.json"
-"""Appended to the checkpoint prefix: the manifest is the folder's sibling."""
-VALUE_FILE = "_dst_cp"
-"""The file a stream or a single value is saved as (flytekit's name)."""
 _MAX_FALLBACKS = 8
-_CHUNK = 1024 * 1024
-
-
-class _File(BaseModel):
-    path: str
-    size: int
-    sha256: str
-
-
-class _Manifest(BaseModel):
-    format: Literal["plugio-checkpoint/1"] = "plugio-checkpoint/1"
-    state: Literal["pending", "committed"]
-    base: str = ""
-    files: list[_File] = []
 
 
 @dataclass(frozen=True)
@@ -80,7 +74,7 @@ class _Source:
     """A checkpoint to restore: its prefix and, unless Flyte's SDK wrote it, its manifest."""
 
     prefix: str
-    manifest: _Manifest | None
+    manifest: Manifest | None
 
 
 class Checkpoint:
@@ -115,8 +109,8 @@ class Checkpoint:
             checkpoint_prefix = paths.get_checkpoint_prefix()
             previous_checkpoint_prefix = paths.get_previous_checkpoints_prefix()
         self._store = store
-        self._prefix = _normalized(checkpoint_prefix)
-        self._previous = _normalized(previous_checkpoint_prefix)
+        self._prefix = normalized_prefix(checkpoint_prefix)
+        self._previous = normalized_prefix(previous_checkpoint_prefix)
         self._restored: _Source | None = None
 
     @property
@@ -169,10 +163,10 @@ class Checkpoint:
         try:
             if anything:
                 await self._store.get_async(source.prefix, staging)
-            names = await asyncio.to_thread(_verified, staging, source.manifest)
+            names = await asyncio.to_thread(verified_names, staging, source.manifest)
             if names is None:
                 return None
-            await asyncio.to_thread(_move, staging, target, names)
+            await asyncio.to_thread(move_verified, staging, target, names)
             return target
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -202,7 +196,7 @@ class Checkpoint:
                 data = await self._store.read_bytes_async(f"{source.prefix}/{names[0]}")
             except NotFoundError:
                 continue
-            if source.manifest is None or _sha256(data) == source.manifest.files[0].sha256:
+            if source.manifest is None or sha256(data) == source.manifest.files[0].sha256:
                 return data
         return None
 
@@ -234,8 +228,8 @@ class Checkpoint:
         """Async twin of :meth:`save`."""
         prefix = self._require_prefix()
         with tempfile.TemporaryDirectory(prefix="plugio-cp-") as scratch:
-            files = await asyncio.to_thread(_local_files, source, scratch)
-            entries = await asyncio.to_thread(_describe_all, files)
+            files = await asyncio.to_thread(local_files, source, scratch)
+            entries = await asyncio.to_thread(describe_all, files)
             current = await self._committed(prefix)
             base = self._restored or await self._previous_source()
             await self._write_manifest(prefix, "pending", [])
@@ -247,18 +241,15 @@ class Checkpoint:
         self,
         prefix: str,
         files: list[tuple[str, str]],
-        entries: dict[str, _File],
-        current: _Manifest | None,
+        entries: dict[str, ManifestEntry],
+        current: Manifest | None,
         base: _Source | None,
     ) -> None:
         kept = {entry.path: entry for entry in current.files} if current else {}
         reusable = {e.path: e for e in base.manifest.files} if base and base.manifest else {}
-        limit = asyncio.Semaphore(max(1, self._store.config.transfer.concurrency))
 
-        async def one(name: str, local_path: str) -> None:
-            if kept.get(name) == entries[name]:
-                return
-            async with limit:
+        def job(name: str, local_path: str) -> Callable[[], Awaitable[None]]:
+            async def transfer() -> None:
                 ref = f"{prefix}/{name}"
                 same = base is not None and reusable.get(name) == entries[name]
                 copied = f"{base.prefix}/{name}" if base is not None and same else None
@@ -266,25 +257,29 @@ class Checkpoint:
                     return
                 await self._store.put_async(local_path, ref)
 
-        await _settle(one(name, path) for name, path in files)
+            return transfer
+
+        changed = [job(name, path) for name, path in files if kept.get(name) != entries[name]]
+        await bounded_gather(changed, self._store.transfer_concurrency)
 
     async def _copy(self, source_ref: str, target_ref: str) -> bool:
-        """Copy inside the store; False when it cannot (the caller uploads instead)."""
+        """Copy inside the store; False when it cannot (the caller uploads instead).
+
+        The copy only saves an upload, so any storage failure (after the
+        store's retries) falls back to one.
+        """
+        if _protocol(source_ref) != _protocol(target_ref):
+            return False
         try:
-            filesystem = self._store.filesystem(target_ref)
-            if filesystem is not self._store.filesystem(source_ref):
-                return False
-            source, target = parse_reference(source_ref).path, parse_reference(target_ref).path
-            if "file" in filesystem.protocol:  # local disk needs the folder first
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-            await asyncio.to_thread(filesystem.cp_file, source, target)
-        except Exception:  # the copy only saves an upload: any failure falls back to one
+            await self._store.copy_async(source_ref, target_ref)
+        except (PlugioError, NotImplementedError):
             return False
         return True
 
     async def _delete_stale(self, prefix: str, names: set[str]) -> None:
-        stale = set(await self._listing(prefix)) - names
-        await _settle(self._store.delete_async(f"{prefix}/{name}") for name in stale)
+        stale = sorted(set(await self._listing(prefix)) - names)
+        deletions = [_deletion(self._store, f"{prefix}/{name}") for name in stale]
+        await bounded_gather(deletions, self._store.transfer_concurrency)
 
     # -- manifests ----------------------------------------------------------
     async def _sources(self) -> AsyncIterator[_Source]:
@@ -304,29 +299,23 @@ class Checkpoint:
         manifest = await self._committed(self._previous) if self._previous else None
         return _Source(self._previous, manifest) if manifest else None
 
-    async def _committed(self, prefix: str) -> _Manifest | None:
+    async def _committed(self, prefix: str) -> Manifest | None:
         manifest = await self._manifest(prefix)
         return manifest if manifest is not None and manifest.state == "committed" else None
 
-    async def _manifest(self, prefix: str) -> _Manifest | None:
+    async def _manifest(self, prefix: str) -> Manifest | None:
         """The manifest beside ``prefix``; None when absent; a pending one when unreadable."""
         try:
             data = await self._store.read_bytes_async(prefix + MANIFEST_SUFFIX)
         except NotFoundError:
             return None
-        try:
-            manifest = _Manifest.model_validate_json(data)
-        except ValidationError:
-            return _Manifest(state="pending")
-        if not all(_is_relative(entry.path) for entry in manifest.files):
-            return _Manifest(state="pending")
-        return manifest
+        return parse_manifest(data)
 
     async def _write_manifest(
-        self, prefix: str, state: Literal["pending", "committed"], files: list[_File]
+        self, prefix: str, state: Literal["pending", "committed"], files: list[ManifestEntry]
     ) -> None:
         ordered = sorted(files, key=lambda entry: entry.path)
-        manifest = _Manifest(state=state, base=self._previous, files=ordered)
+        manifest = Manifest(state=state, base=self._previous, files=ordered)
         data = manifest.model_dump_json().encode()
         await self._store.write_bytes_async(prefix + MANIFEST_SUFFIX, data)
 
@@ -347,80 +336,10 @@ class Checkpoint:
         return self._prefix
 
 
-def _normalized(prefix: str | None) -> str:
-    """The prefix without a trailing slash; a relative local path made absolute.
-
-    Listings name local objects by absolute path, and the prefix is cut off them.
-    """
-    if not prefix:
-        return ""
-    if "://" not in prefix:
-        prefix = os.path.abspath(prefix)
-    return prefix.rstrip("/")
+def _deletion(store: DataStore, ref: str) -> Callable[[], Awaitable[None]]:
+    return lambda: store.delete_async(ref)
 
 
-async def _settle(jobs: Iterable[Awaitable[None]]) -> None:
-    """Run ``jobs`` together and wait for all of them; then raise the first failure."""
-    results = await asyncio.gather(*jobs, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-
-
-def _local_files(source: str | os.PathLike[str] | IO[bytes], scratch: str) -> list[tuple[str, str]]:
-    """(relative name, local path) of what to save; a stream is spooled to ``scratch``."""
-    if not isinstance(source, str | os.PathLike):
-        spooled = os.path.join(scratch, VALUE_FILE)
-        with open(spooled, "wb") as handle:
-            shutil.copyfileobj(source, handle, _CHUNK)
-        return [(VALUE_FILE, spooled)]
-    path = os.fspath(source)
-    if os.path.isfile(path):
-        return [(os.path.basename(path), path)]
-    if not os.path.isdir(path):
-        raise NotFoundError("nothing to save: no such file or folder", path)
-    return [
-        (Path(folder, name).relative_to(path).as_posix(), os.path.join(folder, name))
-        for folder, _, names in sorted(os.walk(path))
-        for name in sorted(names)
-    ]
-
-
-def _describe_all(files: list[tuple[str, str]]) -> dict[str, _File]:
-    return {name: _describe(name, path) for name, path in files}
-
-
-def _describe(name: str, path: str) -> _File:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return _File(path=name, size=os.path.getsize(path), sha256=digest.hexdigest())
-
-
-def _verified(staging: Path, manifest: _Manifest | None) -> list[str] | None:
-    """The relative names to move out of ``staging``; None unless all the manifest's match."""
-    if manifest is None:
-        return [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
-    for entry in manifest.files:
-        local = staging.joinpath(*entry.path.split("/"))
-        if not local.is_file() or _describe(entry.path, str(local)) != entry:
-            return None
-    return [entry.path for entry in manifest.files]
-
-
-def _move(staging: Path, target: Path, names: list[str]) -> None:
-    for name in names:
-        destination = target.joinpath(*name.split("/"))
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging.joinpath(*name.split("/")), destination)
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _is_relative(name: str) -> bool:
-    """A manifest path stays inside the folder: no root, no empty, ``.`` or ``..`` part."""
-    parts = PurePosixPath(name).parts
-    return bool(parts) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts)
+def _protocol(ref: str) -> str:
+    """The reference's scheme; ``file`` for a bare local path."""
+    return parse_reference(ref).scheme or "file"

@@ -1,4 +1,4 @@
-"""What a task container writes about itself: its error document and its deck.
+"""The error document a failed task attempt writes about itself.
 
 A task attempt that fails writes an ``ErrorDocument`` under its output prefix
 and then exits 0: the engine learns of the failure from the file, not from the
@@ -29,14 +29,10 @@ When the environment sets a distributed error strategy (``_F_DES``, or
 any non-empty value counts, as in Flyte's SDK), every worker writes its own
 ``error-<uuid4 hex>.pb`` with its name from ``_F_WN`` (or
 ``FLYTE_INTERNAL_WORKER_NAME``), and the engine reports the earliest.
-
-The deck is best effort: :func:`write_deck` logs and returns False rather than
-fail the attempt.
 """
 
 from __future__ import annotations
 
-import html as html_escape
 import logging
 import os
 import traceback
@@ -48,20 +44,17 @@ from typing import Literal
 
 from plugio import errors
 from plugio.execution import ErrorKind, ExecutionError
-from plugio.paths import DECK_FILE, ERROR_FILE, OutputFilePaths
+from plugio.paths import ERROR_FILE, OutputFilePaths
 from plugio.references import join
 from plugio.storage import DataStore
 
 __all__ = [
-    "DEFAULT_DECK_MAX_BYTES",
     "MAX_MESSAGE_BYTES",
     "Phase",
     "RecoverableUserError",
     "execution_error_from_exception",
     "report_failure",
     "report_failure_async",
-    "write_deck",
-    "write_deck_async",
     "write_error_document",
     "write_error_document_async",
 ]
@@ -71,9 +64,6 @@ Phase = Literal["user", "convert", "platform"]
 
 MAX_MESSAGE_BYTES = 16 * 1024
 """Largest error message written, in UTF-8 bytes: the summary, then the traceback's tail."""
-
-DEFAULT_DECK_MAX_BYTES = 10 * 1024 * 1024
-"""Largest deck written by default (Flyte's SDK sets no limit)."""
 
 _SUMMARY_BYTES = 4 * 1024
 _STRATEGY_ENV = ("FLYTE_INTERNAL_DIST_ERROR_STRATEGY", "_F_DES")
@@ -228,49 +218,6 @@ async def report_failure_async(
     return replace(error, error_uri=ref)
 
 
-def write_deck(
-    store: DataStore,
-    paths_or_output_prefix: OutputFilePaths | str,
-    html: str,
-    *,
-    max_bytes: int = DEFAULT_DECK_MAX_BYTES,
-) -> bool:
-    """Store the attempt's HTML deck as UTF-8, best effort; True if it was stored.
-
-    A deck over ``max_bytes`` (encoded) is replaced by a short page saying how
-    large it was, and False is returned: cutting HTML would break it. A
-    storage failure is logged (the reference and the error, never credentials)
-    and gives False; nothing is raised.
-
-    Raises:
-        TypeError: ``html`` is not a ``str``.
-    """
-    ref, data, complete = _deck_payload(paths_or_output_prefix, html, max_bytes)
-    try:
-        store.write_bytes(ref, data)
-    except (errors.PlugioError, OSError) as exc:
-        _log_deck_failure(ref, exc)
-        return False
-    return complete
-
-
-async def write_deck_async(
-    store: DataStore,
-    paths_or_output_prefix: OutputFilePaths | str,
-    html: str,
-    *,
-    max_bytes: int = DEFAULT_DECK_MAX_BYTES,
-) -> bool:
-    """Async twin of :func:`write_deck`."""
-    ref, data, complete = _deck_payload(paths_or_output_prefix, html, max_bytes)
-    try:
-        await store.write_bytes_async(ref, data)
-    except (errors.PlugioError, OSError) as exc:
-        _log_deck_failure(ref, exc)
-        return False
-    return complete
-
-
 # -- classification ----------------------------------------------------------
 def _is_recoverable(exc: BaseException, phase: Phase) -> bool:
     if phase == "user":
@@ -342,40 +289,3 @@ def _log_unreported(error: ExecutionError, write_failure: BaseException) -> None
         error.code,
         error.message.partition("\n")[0],
     )
-
-
-# -- decks -------------------------------------------------------------------
-def _deck_payload(
-    paths_or_output_prefix: OutputFilePaths | str, html: str, max_bytes: int
-) -> tuple[str, bytes, bool]:
-    """The deck's reference, the bytes to store, and whether they are the whole deck."""
-    if not isinstance(html, str):
-        raise TypeError(f"the deck must be a str of HTML, not {type(html).__name__}")
-    if isinstance(paths_or_output_prefix, OutputFilePaths):
-        ref = paths_or_output_prefix.get_deck_path()
-    else:
-        ref = join(paths_or_output_prefix, DECK_FILE)
-    data = html.encode("utf-8", errors="replace")
-    if len(data) <= max_bytes:
-        return ref, data, True
-    logger.warning(
-        "the deck is %d bytes, over the limit of %d; storing a note instead at %s",
-        len(data),
-        max_bytes,
-        ref,
-    )
-    return ref, _oversize_page(len(data), max_bytes).encode("utf-8"), False
-
-
-def _oversize_page(size: int, limit: int) -> str:
-    note = html_escape.escape(
-        f"The deck was not stored: it is {size} bytes, over the limit of {limit} bytes."
-    )
-    return (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Deck</title></head>'
-        f"<body><p>{note}</p></body></html>\n"
-    )
-
-
-def _log_deck_failure(ref: str, exc: BaseException) -> None:
-    logger.warning("could not write the deck to %s: %s: %s", ref, type(exc).__name__, exc)

@@ -21,12 +21,11 @@ inside collections, maps and unions, and inside what it fetched.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from google.protobuf import json_format
@@ -39,10 +38,9 @@ from plugio.errors import (
     LiteralTooLargeError,
 )
 from plugio.references import join
-from plugio.storage import DataStore
+from plugio.storage import DataStore, bounded_gather
 
-__all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
-    "LiteralTooLargeError",
+__all__ = [
     "MIB",
     "OffloadPolicy",
     "literal_hash",
@@ -157,13 +155,8 @@ async def offload_literals_async(
     if not policy.enabled:
         return result
     chosen = _choose(result, output_prefix, policy)
-    limit = asyncio.Semaphore(max_concurrency or store.config.transfer.concurrency)
-
-    async def write(ref: str, literal: Literal) -> None:
-        async with limit:
-            await store.write_protobuf_async(ref, literal)
-
-    await asyncio.gather(*(write(ref, result.literals[name]) for name, ref in chosen.items()))
+    writes = [_write_job(store, ref, result.literals[name]) for name, ref in chosen.items()]
+    await bounded_gather(writes, max_concurrency or store.transfer_concurrency)
     for name, ref in chosen.items():
         _replace_with_metadata(result.literals[name], ref, (inferred_types or {}).get(name))
     return result
@@ -212,16 +205,7 @@ async def resolve_offloaded_async(
     """Async twin of :func:`resolve_offloaded`."""
     result = LiteralMap()
     result.CopyFrom(literal_map)
-    limit = asyncio.Semaphore(max_concurrency or store.config.transfer.concurrency)
-
-    async def fetch(literal: Literal) -> None:
-        uri = literal.offloaded_metadata.uri
-        async with limit:
-            content = await store.read_protobuf_async(uri, Literal, limit=max_payload_bytes)
-        if content.WhichOneof("value") is None:
-            raise CorruptPayloadError(f"{uri}: the offloaded literal holds no value", uri)
-        literal.CopyFrom(content)
-
+    limit = max_concurrency or store.transfer_concurrency
     for depth in range(_MAX_DEPTH + 1):
         pending = [lit for top in result.literals.values() for lit in _offloaded_in(top)]
         if not pending:
@@ -229,8 +213,27 @@ async def resolve_offloaded_async(
         if depth == _MAX_DEPTH:
             ref = pending[0].offloaded_metadata.uri
             raise CorruptPayloadError(f"{ref}: offloaded literals nest over {_MAX_DEPTH} deep", ref)
-        await asyncio.gather(*(fetch(literal) for literal in pending))
+        await bounded_gather([_fetch_job(store, lit, max_payload_bytes) for lit in pending], limit)
     return result
+
+
+def _write_job(store: DataStore, ref: str, literal: Literal) -> Callable[[], Awaitable[None]]:
+    return lambda: store.write_protobuf_async(ref, literal)
+
+
+def _fetch_job(
+    store: DataStore, literal: Literal, max_payload_bytes: int | None
+) -> Callable[[], Awaitable[None]]:
+    """Replace the offloaded ``literal`` (in place) by the literal stored at its URI."""
+
+    async def fetch() -> None:
+        uri = literal.offloaded_metadata.uri
+        content = await store.read_protobuf_async(uri, Literal, limit=max_payload_bytes)
+        if content.WhichOneof("value") is None:
+            raise CorruptPayloadError(f"{uri}: the offloaded literal holds no value", uri)
+        literal.CopyFrom(content)
+
+    return fetch
 
 
 def _choose(literal_map: LiteralMap, output_prefix: str, policy: OffloadPolicy) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""What ``plugio run`` does around a command: the data plane of a raw container.
+"""The runtime of a raw container: what ``plugio run`` does around a command.
 
 1. read ``inputs.pb`` and materialise it in ``<workdir>/inputs``: ``inputs.json``
    with every value, one file per primitive value (its text), blobs downloaded
@@ -38,20 +38,20 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from plugio.checkpoints import Checkpoint
 from plugio.execution import ErrorKind, ExecutionError
 from plugio.literals import BlobRef, LocalBlob, from_literal_map, to_literal_map
-from plugio.literals._blobs import plan_upload
-from plugio.paths import InputPaths, RemoteCheckpointPaths
+from plugio.paths import InputPaths, RemoteCheckpointPaths, random_raw_path
 from plugio.readers import InMemoryOutputReader, RemoteFileInputReader
 from plugio.references import join
 from plugio.storage import DataStore, ProgressCallback
 from plugio.stream import StreamState, StreamWriter, run_process
-from plugio.task import Phase, report_failure, write_deck, write_error_document
+from plugio.task._checkpoints import Checkpoint
+from plugio.task._deck import write_deck
+from plugio.task._error_document import Phase, report_failure, write_error_document
 from plugio.writers import RemoteFileOutputWriter
 
 __all__ = ["RunResult", "TaskRun"]
@@ -63,7 +63,16 @@ DECK_HTML = "deck.html"
 
 @dataclass
 class RunResult:
-    """How the run ended: the command's exit code and the error written, if any."""
+    """How the run ended.
+
+    Attributes:
+        exit_code: The command's exit code (negative: killed by that signal);
+            None when it never ran.
+        error: The error written to ``error.pb`` (its ``error_uri`` set), or
+            None when outputs were written.
+        outputs: The outputs written, printable (local files as their paths).
+        workdir: The working folder.
+    """
 
     exit_code: int | None
     error: ExecutionError | None = None
@@ -81,7 +90,23 @@ class _Stop(Exception):
 
 @dataclass
 class TaskRun:
-    """One attempt of ``command`` between an input prefix and an output prefix."""
+    """One attempt of ``command`` between an input prefix and an output prefix.
+
+    Attributes:
+        store: The store every prefix belongs to.
+        command: The command and its arguments.
+        inputs: The input prefix holding ``inputs.pb``; None for no inputs.
+        outputs: The attempt's output prefix.
+        raw_output_prefix: Where blobs and the checkpoint go.
+        previous_checkpoint: The previous attempt's checkpoint prefix to
+            restore; ``""`` for none.
+        declared_outputs: Output names the command must produce.
+        workdir: The working folder; None for a new temporary one, which
+            :meth:`cleanup` removes.
+        stream: Stream the command's console to ``<outputs>/stream``.
+        attempt: The attempt number, which fences the stream's writers.
+        progress: Called with (bytes done, bytes in all) during transfers.
+    """
 
     store: DataStore
     command: Sequence[str]
@@ -104,18 +129,25 @@ class TaskRun:
 
     @property
     def input_dir(self) -> Path:
+        """Where the inputs are materialised (``PLUGIO_INPUT_DIR``)."""
         return self.work / "inputs"
 
     @property
     def output_dir(self) -> Path:
+        """Where the command leaves its outputs (``PLUGIO_OUTPUT_DIR``)."""
         return self.work / "outputs"
 
     @property
     def checkpoint_dir(self) -> Path:
+        """The checkpoint folder, restored before and saved after (``PLUGIO_CHECKPOINT_DIR``)."""
         return self.work / "checkpoint"
 
     def execute(self) -> RunResult:
-        """Run the attempt; storage problems become the attempt's error document."""
+        """Run the attempt; storage problems become the attempt's error document.
+
+        Raises:
+            PlugioError: not even the error document could be written.
+        """
         for folder in (self.input_dir, self.output_dir, self.checkpoint_dir):
             folder.mkdir(parents=True, exist_ok=True)
         phase: Phase = "platform"
@@ -259,9 +291,12 @@ class TaskRun:
         """A local file or folder uploaded (with progress) and named as Flyte's SDK does."""
         if not isinstance(value, LocalBlob):
             return value
-        upload, multipart = plan_upload(os.fspath(value.path), self.raw_output_prefix)
-        self.store.put(upload.local_path, upload.uri, progress=self.progress)
-        return BlobRef(upload.uri, multipart=multipart, format=value.format, store=self.store)
+        local_path = os.fspath(value.path)
+        multipart = os.path.isdir(local_path)
+        file_name = None if multipart else os.path.basename(local_path)
+        uri = random_raw_path(self.raw_output_prefix, file_name)
+        self.store.put(local_path, uri, progress=self.progress)
+        return BlobRef(uri, multipart=multipart, format=value.format, store=self.store)
 
     def cleanup(self) -> None:
         """Remove the working folder (when it was not given by the caller)."""
@@ -288,8 +323,6 @@ def _own_error(path: Path) -> ExecutionError:
 
 
 def _with_uri(error: ExecutionError, ref: str) -> ExecutionError:
-    from dataclasses import replace
-
     return replace(error, error_uri=ref)
 
 

@@ -1,22 +1,26 @@
-"""A task's side: its inputs as a validated model, its outputs from a model or a dict."""
+"""A task's inputs as values or a validated model, its outputs from values, a model or literals."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, overload
+from typing import Any, TypeAlias, TypeVar, overload
 
 from pydantic import BaseModel
 
+from plugio.core import LiteralMap
 from plugio.errors import ConfigurationError
-from plugio.literals._decode import from_literal_map
-from plugio.literals._encode import to_literal_map, to_literal_map_async
+from plugio.literals import check_nesting, from_literal_map, to_literal_map, to_literal_map_async
+from plugio.paths import RemoteFileOutputPaths
 from plugio.readers import InMemoryOutputReader, InputReader
 from plugio.storage import DataStore
-from plugio.writers import OutputWriter
+from plugio.writers import BufferedOutputWriter, OutputWriter, RemoteFileOutputWriter
 
 __all__ = ["read_inputs", "read_inputs_async", "write_outputs", "write_outputs_async"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+Outputs: TypeAlias = Mapping[str, Any] | BaseModel | LiteralMap
+"""What a task's outputs may be given as: values by name, a model of them, or literals."""
 
 
 @overload
@@ -39,7 +43,9 @@ def read_inputs(
     Args:
         reader: Where the inputs come from (``reader.get()``).
         model: The model whose fields are the task's inputs, if any.
-        store: The store blob inputs (:class:`BlobRef`) download with.
+        store: The store blob inputs (:class:`~plugio.literals.BlobRef`)
+            download with; without one they use a store configured from the
+            ``PLUGIO_*`` environment.
 
     Raises:
         LiteralConversionError: an input cannot be decoded or does not
@@ -68,45 +74,60 @@ async def read_inputs_async(
     return from_literal_map(await reader.get_async(), model, store=store)
 
 
-def write_outputs(
-    writer: OutputWriter, values: Mapping[str, Any] | BaseModel, *, store: DataStore | None = None
-) -> None:
+def write_outputs(writer: OutputWriter, values: Outputs, *, store: DataStore | None = None) -> None:
     """Convert named outputs and commit them with ``writer`` (``outputs.pb``).
 
     Local files and folders among the values are uploaded first, under the
     writer's raw output prefix, so the committed outputs never reference a
-    missing object.
+    missing object. A ``LiteralMap`` is committed as it is, once checked to
+    be readable back.
 
     Args:
         writer: Where the outputs go.
-        values: A mapping of output names, or a pydantic model of them.
+        values: A mapping of output names, a pydantic model of them, or the
+            ``LiteralMap`` itself.
         store: Where local files are uploaded; by default the store of the
-            writer's paths, when they have one.
+            writer's paths, when the writer is a
+            :class:`~plugio.writers.RemoteFileOutputWriter` or a
+            :class:`~plugio.writers.BufferedOutputWriter` and its paths are
+            :class:`~plugio.paths.RemoteFileOutputPaths` (which carry one).
 
     Raises:
-        LiteralConversionError: an output cannot be converted; it is named.
+        LiteralConversionError: an output cannot be converted, or nests too
+            deep for protobuf to read it back; it is named.
         StorageError: an upload or the commit failed.
     """
-    store, raw_output_prefix = _upload_target(writer, store)
-    outputs = to_literal_map(values, store=store, raw_output_prefix=raw_output_prefix)
+    if isinstance(values, LiteralMap):
+        check_nesting(values)
+        outputs = values
+    else:
+        store, raw_output_prefix = _upload_target(writer, store)
+        outputs = to_literal_map(values, store=store, raw_output_prefix=raw_output_prefix)
     writer.put(InMemoryOutputReader(literals=outputs))
 
 
 async def write_outputs_async(
-    writer: OutputWriter, values: Mapping[str, Any] | BaseModel, *, store: DataStore | None = None
+    writer: OutputWriter, values: Outputs, *, store: DataStore | None = None
 ) -> None:
     """Async twin of :func:`write_outputs`; uploads run concurrently."""
-    store, raw_output_prefix = _upload_target(writer, store)
-    outputs = await to_literal_map_async(values, store=store, raw_output_prefix=raw_output_prefix)
+    if isinstance(values, LiteralMap):
+        check_nesting(values)
+        outputs = values
+    else:
+        store, raw_output_prefix = _upload_target(writer, store)
+        outputs = await to_literal_map_async(
+            values, store=store, raw_output_prefix=raw_output_prefix
+        )
     await writer.put_async(InMemoryOutputReader(literals=outputs))
 
 
 def _upload_target(
     writer: OutputWriter, store: DataStore | None
 ) -> tuple[DataStore | None, str | None]:
-    if store is None:
-        found = getattr(getattr(writer, "paths", writer), "store", None)
-        store = found if isinstance(found, DataStore) else None
+    """The store and raw output prefix local files go to (None for either: nowhere)."""
+    if store is None and isinstance(writer, RemoteFileOutputWriter | BufferedOutputWriter):
+        paths = writer.paths
+        store = paths.store if isinstance(paths, RemoteFileOutputPaths) else None
     try:
         raw_output_prefix: str | None = writer.get_raw_output_prefix()
     except ConfigurationError:  # read-only paths: no raw output area

@@ -8,25 +8,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 from rig import Rig
 
-from plugio.core import BlobType, LiteralMap
+from plugio.core import BlobType
 from plugio.literals import (
     BlobRef,
     LocalBlob,
     from_literal_map,
-    read_inputs,
-    read_inputs_async,
     to_literal_map,
     to_literal_map_async,
-    write_outputs,
-    write_outputs_async,
 )
-from plugio.paths import InputPaths, RemoteCheckpointPaths
-from plugio.readers import RemoteFileInputReader
-from plugio.storage import DataStore
-from plugio.writers import RemoteFileOutputWriter
 
 HEX32 = "[0-9a-f]{32}"
 
@@ -116,55 +107,3 @@ def test_reading_does_no_io_and_a_missing_single_blob_fails_on_download(tmp_path
     ref = from_literal_map(literal_map)["f"]
     with pytest.raises(FileNotFoundError):
         ref.download(tmp_path / "x")
-
-
-class Job(BaseModel):
-    steps: int
-    data: BlobRef
-    label: str | None = None
-
-
-class Result(BaseModel):
-    loss: float
-    weights: Path
-
-
-def test_a_task_reads_a_model_and_writes_outputs(rig: Rig, local_dir: Path) -> None:
-    input_paths = InputPaths(rig.store, rig.ref("in"))
-    rig.store.write_bytes(rig.ref("data.txt"), b"rows")
-    inputs = to_literal_map({"steps": 3, "data": BlobRef(rig.ref("data.txt"))})
-    rig.store.write_protobuf(input_paths.get_input_path(), inputs)
-
-    job = read_inputs(RemoteFileInputReader(rig.store, input_paths), Job, store=rig.store)
-    assert (job.steps, job.label) == (3, None)
-    with job.data.open() as handle:
-        assert handle.read() == b"rows"
-
-    weights = local_dir / "weights.bin"
-    weights.write_bytes(b"w" * 10)
-    paths = RemoteCheckpointPaths(rig.store, rig.ref("out"), rig.ref("raw"))
-    write_outputs(RemoteFileOutputWriter(rig.store, paths), Result(loss=0.5, weights=weights))
-    written = rig.store.read_protobuf(paths.get_output_path(), LiteralMap)
-    read = from_literal_map(written, store=rig.store)
-    assert read["loss"] == 0.5
-    assert read["weights"].uri.startswith(rig.ref("raw") + "/")
-    assert read["weights"].download(local_dir / "w").read_bytes() == b"w" * 10
-
-
-def test_async_task_io(local_dir: Path) -> None:
-    store = DataStore()
-    input_paths = InputPaths(store, "memory://task-io/in")
-    store.write_protobuf(input_paths.get_input_path(), to_literal_map({"steps": 4}))
-    paths = RemoteCheckpointPaths(store, "memory://task-io/out", "memory://task-io/raw")
-    (local_dir / "w.bin").write_bytes(b"w")
-
-    async def scenario() -> None:
-        inputs = await read_inputs_async(RemoteFileInputReader(store, input_paths))
-        assert inputs == {"steps": 4}
-        writer = RemoteFileOutputWriter(store, paths)
-        await write_outputs_async(writer, {"n": inputs["steps"] + 1, "w": local_dir / "w.bin"})
-
-    asyncio.run(scenario())
-    written = from_literal_map(store.read_protobuf(paths.get_output_path(), LiteralMap))
-    assert written["n"] == 5
-    assert written["w"].uri.startswith("memory://task-io/raw/")

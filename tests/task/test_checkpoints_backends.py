@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from rig import Rig
 
-from plugio.checkpoints import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
 from plugio.errors import TransientStorageError
 from plugio.storage import DataStore, ProgressCallback
+from plugio.task import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
 
 
 class CountingStore(DataStore):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rig import Rig
 
-from plugio.checkpoints import Checkpoint
+from plugio.task import Checkpoint
 
 FILES = 6
 
@@ -25,7 +25,7 @@ SAVER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from plugio.checkpoints import Checkpoint
+    from plugio.task import Checkpoint
     from plugio.storage import DataStore
     store = DataStore()  # configured from PLUGIO_* variables
     prefix, folder = sys.argv[2], Path(sys.argv[3])

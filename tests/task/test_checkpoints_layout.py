@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from plugio.checkpoints import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
 from plugio.errors import ConfigurationError, NotFoundError, PayloadError
 from plugio.paths import RemoteCheckpointPaths, checkpoint_prefix
 from plugio.storage import DataStore
+from plugio.task import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ from plugio.core import (
     Scalar,
     SimpleType,
 )
-from plugio.errors import PayloadTooLargeError
-from plugio.offload import (
+from plugio.errors import LiteralTooLargeError, PayloadTooLargeError
+from plugio.task import (
     MIB,
-    LiteralTooLargeError,
     OffloadPolicy,
     literal_hash,
     offload_literals,

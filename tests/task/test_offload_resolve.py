@@ -22,7 +22,7 @@ from plugio.errors import (
     NotFoundError,
     PayloadTooLargeError,
 )
-from plugio.offload import (
+from plugio.task import (
     OffloadPolicy,
     offload_literals,
     resolve_offloaded,

@@ -1,0 +1,84 @@
+"""Everything a task container does with storage, in one place.
+
+A task attempt reads its inputs, does its work, and leaves either outputs or
+an error document under its output prefix, with a deck beside them and a
+checkpoint for the next attempt under its raw output prefix::
+
+    >>> inputs = read_inputs(RemoteFileInputReader(store, InputPaths(store, input_prefix)))
+    >>> try:
+    ...     write_outputs(RemoteFileOutputWriter(store, paths), {"half": inputs["n"] // 2})
+    ... except Exception as exc:
+    ...     report_failure(store, paths, exc)  # error.pb; then exit 0
+
+- inputs and outputs as values: :func:`read_inputs`, :func:`write_outputs`;
+- failures: :func:`report_failure` classifies an exception and writes
+  ``error.pb`` as Flyte's SDK does; :func:`write_error_document` writes a
+  given :class:`~plugio.execution.ExecutionError`;
+- the deck: :func:`write_deck`, best effort;
+- checkpoints: :class:`Checkpoint`, atomic saves that Flyte's SDK can restore;
+- large literals: :func:`offload_literals` and :func:`resolve_offloaded`;
+- a whole attempt around any command: :class:`TaskRun`, what ``plugio run`` runs.
+
+Each I/O function has an ``_async`` twin.
+"""
+
+from plugio.task._checkpoints import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
+from plugio.task._deck import DEFAULT_DECK_MAX_BYTES, write_deck, write_deck_async
+from plugio.task._error_document import (
+    MAX_MESSAGE_BYTES,
+    Phase,
+    RecoverableUserError,
+    execution_error_from_exception,
+    report_failure,
+    report_failure_async,
+    write_error_document,
+    write_error_document_async,
+)
+from plugio.task._offload import (
+    MIB,
+    OffloadPolicy,
+    literal_hash,
+    offload_literals,
+    offload_literals_async,
+    offloaded_literal_ref,
+    resolve_offloaded,
+    resolve_offloaded_async,
+)
+from plugio.task._runtime import RunResult, TaskRun
+from plugio.task._values import (
+    read_inputs,
+    read_inputs_async,
+    write_outputs,
+    write_outputs_async,
+)
+
+__all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
+    "Checkpoint",
+    "DEFAULT_DECK_MAX_BYTES",
+    "MANIFEST_SUFFIX",
+    "MAX_MESSAGE_BYTES",
+    "MIB",
+    "OffloadPolicy",
+    "Phase",
+    "RecoverableUserError",
+    "RunResult",
+    "TaskRun",
+    "VALUE_FILE",
+    "execution_error_from_exception",
+    "literal_hash",
+    "offload_literals",
+    "offload_literals_async",
+    "offloaded_literal_ref",
+    "read_inputs",
+    "read_inputs_async",
+    "report_failure",
+    "report_failure_async",
+    "resolve_offloaded",
+    "resolve_offloaded_async",
+    "write_deck",
+    "write_deck_async",
+    "write_error_document",
+    "write_error_document_async",
+    "write_outputs",
+    "write_outputs_async",
+]

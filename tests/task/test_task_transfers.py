@@ -1,0 +1,189 @@
+"""How the task side moves many objects: bounded by the store, and copied inside it.
+
+Every batch (uploads of local files, offloaded literals written or fetched,
+checkpoint files) runs at most ``max_concurrency`` jobs at once, or the store's
+``transfer_concurrency``; a checkpoint file unchanged since the previous
+attempt is copied with ``DataStore.copy_async`` rather than uploaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from google.protobuf.message import Message
+
+from plugio.config import StorageConfig, TransferConfig
+from plugio.core import Literal, LiteralCollection, LiteralMap
+from plugio.errors import TransientStorageError
+from plugio.literals import to_literal, to_literal_map_async
+from plugio.storage import DataStore, ProgressCallback
+from plugio.task import (
+    Checkpoint,
+    OffloadPolicy,
+    offload_literals_async,
+    resolve_offloaded_async,
+)
+
+T = TypeVar("T")
+LIMIT = 3
+
+
+class InFlightStore(DataStore):
+    """Counts the transfers in flight (each held open a moment), and the copies made."""
+
+    def __init__(self, concurrency: int = LIMIT, copy_fails: bool = False) -> None:
+        super().__init__(StorageConfig(transfer=TransferConfig(concurrency=concurrency)))
+        self.running = 0
+        self.most = 0
+        self.uploads: list[str] = []
+        self.copies: list[tuple[str, str]] = []
+        self.copy_fails = copy_fails
+
+    async def _counted(self, call: Callable[[], Awaitable[T]]) -> T:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            await asyncio.sleep(0.01)
+            return await call()
+        finally:
+            self.running -= 1
+
+    async def put_async(
+        self,
+        local_path: str | os.PathLike[str],
+        ref: str,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[str]:
+        self.uploads.append(ref)
+        return await self._counted(lambda: super(InFlightStore, self).put_async(local_path, ref))
+
+    async def write_protobuf_async(
+        self, ref: str, message: Message, *, if_absent: bool = False
+    ) -> None:
+        parent = super()
+        await self._counted(lambda: parent.write_protobuf_async(ref, message, if_absent=if_absent))
+
+    async def read_protobuf_async(self, ref: str, message_type: Any, **kwargs: Any) -> Any:
+        parent = super()
+        return await self._counted(lambda: parent.read_protobuf_async(ref, message_type, **kwargs))
+
+    async def copy_async(self, source_ref: str, target_ref: str) -> None:
+        self.copies.append((source_ref, target_ref))
+        if self.copy_fails:
+            raise TransientStorageError("injected: the copy failed", target_ref)
+        parent = super()
+        await self._counted(lambda: parent.copy_async(source_ref, target_ref))
+
+
+def prefix(name: str) -> str:
+    return f"memory://task-transfers-{uuid.uuid4().hex[:8]}/{name}"
+
+
+def resume(store: DataStore, previous: str) -> Checkpoint:
+    """The checkpoint of a next attempt, resuming from ``previous``."""
+    return Checkpoint(store, checkpoint_prefix=prefix("next"), previous_checkpoint_prefix=previous)
+
+
+def write_files(root: Path, count: int) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        (root / f"f{index}.bin").write_bytes(bytes([index]) * 100)
+    return root
+
+
+POLICY = OffloadPolicy(enabled=True, min_bytes=10, max_bytes=10_000)
+
+
+def large_outputs(count: int) -> LiteralMap:
+    return LiteralMap(literals={f"o{i}": to_literal("x" * 50) for i in range(count)})
+
+
+@pytest.mark.parametrize(("max_concurrency", "expected"), [(None, LIMIT), (2, 2)])
+def test_offloaded_writes_and_fetches_are_bounded(
+    max_concurrency: int | None, expected: int
+) -> None:
+    store = InFlightStore()
+    meta = prefix("meta")
+    offloaded = asyncio.run(
+        offload_literals_async(
+            store, large_outputs(8), meta, POLICY, max_concurrency=max_concurrency
+        )
+    )
+    assert store.most == expected
+    store.most = 0
+    nested = LiteralMap(
+        literals={
+            "all": Literal(collection=LiteralCollection(literals=offloaded.literals.values()))
+        }
+    )
+    resolved = asyncio.run(resolve_offloaded_async(store, nested, max_concurrency=max_concurrency))
+    assert store.most == expected
+    assert list(resolved.literals["all"].collection.literals) == [to_literal("x" * 50)] * 8
+
+
+def test_uploads_of_local_files_are_bounded_by_the_store(tmp_path: Path) -> None:
+    files = write_files(tmp_path / "files", 8)
+    store = InFlightStore()
+    values = {f"f{i}": files / f"f{i}.bin" for i in range(8)}
+    asyncio.run(to_literal_map_async(values, store=store, raw_output_prefix=prefix("raw")))
+    assert len(store.uploads) == 8
+    assert store.most == LIMIT
+
+
+def test_a_checkpoint_saves_at_most_the_stores_concurrency(tmp_path: Path) -> None:
+    store = InFlightStore()
+    checkpoint = Checkpoint(store, checkpoint_prefix=prefix("cp"), previous_checkpoint_prefix="")
+    checkpoint.save(write_files(tmp_path / "state", 8))
+    assert len(store.uploads) == 8
+    assert store.most == LIMIT
+
+
+def test_unchanged_files_are_copied_inside_the_store(tmp_path: Path) -> None:
+    state = write_files(tmp_path / "state", 4)
+    store = InFlightStore()
+    first, second = prefix("cp-1"), prefix("cp-2")
+    Checkpoint(store, checkpoint_prefix=first).save(state)
+    store.uploads.clear()
+
+    (state / "f0.bin").write_bytes(b"changed")
+    resumed = Checkpoint(store, checkpoint_prefix=second, previous_checkpoint_prefix=first)
+    resumed.save(state)
+    assert store.uploads == [f"{second}/f0.bin"]
+    assert sorted(store.copies) == [(f"{first}/f{i}.bin", f"{second}/f{i}.bin") for i in (1, 2, 3)]
+    target = resume(store, second).restore(tmp_path / "restored")
+    assert target is not None
+    assert (target / "f0.bin").read_bytes() == b"changed"
+    assert (target / "f3.bin").read_bytes() == bytes([3]) * 100
+
+
+def test_a_failed_copy_falls_back_to_an_upload(tmp_path: Path) -> None:
+    state = write_files(tmp_path / "state", 3)
+    store = InFlightStore(copy_fails=True)
+    first, second = prefix("cp-1"), prefix("cp-2")
+    Checkpoint(store, checkpoint_prefix=first).save(state)
+    store.uploads.clear()
+    Checkpoint(store, checkpoint_prefix=second, previous_checkpoint_prefix=first).save(state)
+    assert len(store.copies) == 3
+    assert sorted(store.uploads) == [f"{second}/f{i}.bin" for i in range(3)]
+    restored = resume(store, second).restore(tmp_path / "restored")
+    assert restored is not None
+    assert sorted(path.name for path in restored.iterdir()) == ["f0.bin", "f1.bin", "f2.bin"]
+
+
+def test_no_copy_is_tried_between_two_kinds_of_storage(tmp_path: Path) -> None:
+    state = write_files(tmp_path / "state", 2)
+    store = InFlightStore()
+    on_disk = str(tmp_path / "disk" / "_flytecheckpoints")
+    Checkpoint(store, checkpoint_prefix=on_disk).save(state)
+    store.uploads.clear()
+    in_memory = prefix("cp")
+    Checkpoint(store, checkpoint_prefix=in_memory, previous_checkpoint_prefix=on_disk).save(state)
+    assert store.copies == []
+    assert sorted(store.uploads) == [f"{in_memory}/f{i}.bin" for i in range(2)]
