@@ -7,6 +7,7 @@ here touches storage.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -16,6 +17,7 @@ from typing import IO, Literal
 from pydantic import BaseModel, ValidationError
 
 from plugio.errors import NotFoundError
+from plugio.references import parse_reference
 
 __all__ = [
     "MANIFEST_SUFFIX",
@@ -26,7 +28,9 @@ __all__ = [
     "local_files",
     "move_verified",
     "normalized_prefix",
+    "object_ref",
     "parse_manifest",
+    "relative_name",
     "sha256",
     "verified_names",
 ]
@@ -83,6 +87,28 @@ def normalized_prefix(prefix: str | None) -> str:
     if "://" not in prefix:
         prefix = os.path.abspath(prefix)
     return prefix.rstrip("/")
+
+
+def object_ref(prefix: str, name: str) -> str:
+    """The reference of the file ``name`` (a relative POSIX path) in the folder ``prefix``.
+
+    Under a URL prefix the name is escaped so that the store's key rule
+    decodes it back exactly (``%``, ``#``, spaces, non-ASCII); a local path
+    is joined as it is.
+    """
+    parsed = parse_reference(prefix)
+    if not parsed.scheme:
+        return f"{prefix}/{name}"
+    return dataclasses.replace(parsed, key=f"{parsed.key}/{name}" if parsed.key else name).url
+
+
+def relative_name(prefix: str, ref: str) -> str:
+    """The name in the folder ``prefix`` of a reference listed under it (see :func:`object_ref`)."""
+    parsed = parse_reference(ref)
+    if not parsed.scheme:
+        return ref[len(prefix) + 1 :]
+    folder = parse_reference(prefix).key
+    return parsed.key[len(folder) + 1 :] if folder else parsed.key
 
 
 def local_files(source: str | os.PathLike[str] | IO[bytes], scratch: str) -> list[tuple[str, str]]:

@@ -59,7 +59,9 @@ from plugio.task._checkpoint_files import (
     local_files,
     move_verified,
     normalized_prefix,
+    object_ref,
     parse_manifest,
+    relative_name,
     sha256,
     verified_names,
 )
@@ -193,7 +195,7 @@ class Checkpoint:
             if not names:
                 return None
             try:
-                data = await self._store.read_bytes_async(f"{source.prefix}/{names[0]}")
+                data = await self._store.read_bytes_async(object_ref(source.prefix, names[0]))
             except NotFoundError:
                 continue
             if source.manifest is None or sha256(data) == source.manifest.files[0].sha256:
@@ -250,9 +252,9 @@ class Checkpoint:
 
         def job(name: str, local_path: str) -> Callable[[], Awaitable[None]]:
             async def transfer() -> None:
-                ref = f"{prefix}/{name}"
+                ref = object_ref(prefix, name)
                 same = base is not None and reusable.get(name) == entries[name]
-                copied = f"{base.prefix}/{name}" if base is not None and same else None
+                copied = object_ref(base.prefix, name) if base is not None and same else None
                 if copied is not None and await self._copy(copied, ref):
                     return
                 await self._store.put_async(local_path, ref)
@@ -278,7 +280,7 @@ class Checkpoint:
 
     async def _delete_stale(self, prefix: str, names: set[str]) -> None:
         stale = sorted(set(await self._listing(prefix)) - names)
-        deletions = [_deletion(self._store, f"{prefix}/{name}") for name in stale]
+        deletions = [_deletion(self._store, object_ref(prefix, name)) for name in stale]
         await bounded_gather(deletions, self._store.transfer_concurrency)
 
     # -- manifests ----------------------------------------------------------
@@ -321,10 +323,9 @@ class Checkpoint:
 
     async def _listing(self, prefix: str) -> dict[str, int | None]:
         """Relative path -> size of every object under the folder ``prefix``."""
-        start = len(prefix) + 1
         found: dict[str, int | None] = {}
         async for page in self._store.list_async(prefix + "/"):
-            found.update((info.ref[start:], info.size) for info in page)
+            found.update((relative_name(prefix, info.ref), info.size) for info in page)
         return found
 
     def _require_prefix(self) -> str:

@@ -12,6 +12,7 @@ import pytest
 from rig import Rig
 
 from plugio.errors import TransientStorageError
+from plugio.references import parse_reference
 from plugio.storage import DataStore, ProgressCallback
 from plugio.task import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
 
@@ -68,8 +69,10 @@ def read_tree(root: Path | None) -> dict[str, bytes]:
 
 
 def stored_names(store: DataStore, checkpoint_prefix: str) -> set[str]:
-    start = len(checkpoint_prefix) + 1
-    return {info.ref[start:] for page in store.list(checkpoint_prefix + "/") for info in page}
+    """The names under the folder, decoded from the listed references as the store keys them."""
+    start = len(parse_reference(checkpoint_prefix).key) + 1
+    listed = (info.ref for page in store.list(checkpoint_prefix + "/") for info in page)
+    return {parse_reference(ref).key[start:] for ref in listed}
 
 
 FILES = {

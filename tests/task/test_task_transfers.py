@@ -187,3 +187,23 @@ def test_no_copy_is_tried_between_two_kinds_of_storage(tmp_path: Path) -> None:
     Checkpoint(store, checkpoint_prefix=in_memory, previous_checkpoint_prefix=on_disk).save(state)
     assert store.copies == []
     assert sorted(store.uploads) == [f"{in_memory}/f{i}.bin" for i in range(2)]
+
+
+@pytest.mark.parametrize("where", ["memory", "local"])
+def test_checkpoint_files_keep_names_that_look_like_escapes(tmp_path: Path, where: str) -> None:
+    names = ["50% done #1.txt", "a%20b.txt", "é/ü.bin"]
+    state = tmp_path / "state"
+    for index, name in enumerate(names):
+        (state / name).parent.mkdir(parents=True, exist_ok=True)
+        (state / name).write_bytes(bytes([index]) * 10)
+    store = DataStore()
+    root = prefix("odd") if where == "memory" else str(tmp_path / "store")
+    first = f"{root}/raw-1/_flytecheckpoints"
+    Checkpoint(store, checkpoint_prefix=first).save(state)
+    again = Checkpoint(store, checkpoint_prefix=first)
+    again.save(state)  # an unchanged save finds every file where it left it
+    restored = resume(store, first).restore(tmp_path / "restored")
+    assert restored is not None
+    found = {p.relative_to(restored).as_posix() for p in restored.rglob("*") if p.is_file()}
+    assert found == set(names)
+    assert (restored / "a%20b.txt").read_bytes() == bytes([1]) * 10
