@@ -22,35 +22,87 @@ checkpoint for the next attempt under its raw output prefix::
 Each I/O function has an ``_async`` twin.
 """
 
-from plugio.task._checkpoints import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
-from plugio.task._deck import DEFAULT_DECK_MAX_BYTES, write_deck, write_deck_async
-from plugio.task._error_document import (
-    MAX_MESSAGE_BYTES,
-    Phase,
-    RecoverableUserError,
-    execution_error_from_exception,
-    report_failure,
-    report_failure_async,
-    write_error_document,
-    write_error_document_async,
-)
-from plugio.task._offload import (
-    MIB,
-    OffloadPolicy,
-    literal_hash,
-    offload_literals,
-    offload_literals_async,
-    offloaded_literal_ref,
-    resolve_offloaded,
-    resolve_offloaded_async,
-)
-from plugio.task._runtime import RunResult, TaskRun
-from plugio.task._values import (
-    read_inputs,
-    read_inputs_async,
-    write_outputs,
-    write_outputs_async,
-)
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from plugio.task._checkpoints import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
+    from plugio.task._deck import DEFAULT_DECK_MAX_BYTES, write_deck, write_deck_async
+    from plugio.task._error_document import (
+        MAX_MESSAGE_BYTES,
+        Phase,
+        RecoverableUserError,
+        execution_error_from_exception,
+        report_failure,
+        report_failure_async,
+        write_error_document,
+        write_error_document_async,
+    )
+    from plugio.task._offload import (
+        MIB,
+        OffloadPolicy,
+        literal_hash,
+        offload_literals,
+        offload_literals_async,
+        offloaded_literal_ref,
+        resolve_offloaded,
+        resolve_offloaded_async,
+    )
+    from plugio.task._runtime import RunResult, TaskRun
+    from plugio.task._values import (
+        read_inputs,
+        read_inputs_async,
+        write_outputs,
+        write_outputs_async,
+    )
+
+#: Public name -> the module that defines it, imported on first use: a task
+#: that only reports a failure does not load checkpoints, pydantic or the
+#: command runtime.
+_LAZY = {
+    "MANIFEST_SUFFIX": "plugio.task._checkpoints",
+    "VALUE_FILE": "plugio.task._checkpoints",
+    "Checkpoint": "plugio.task._checkpoints",
+    "DEFAULT_DECK_MAX_BYTES": "plugio.task._deck",
+    "write_deck": "plugio.task._deck",
+    "write_deck_async": "plugio.task._deck",
+    "MAX_MESSAGE_BYTES": "plugio.task._error_document",
+    "Phase": "plugio.task._error_document",
+    "RecoverableUserError": "plugio.task._error_document",
+    "execution_error_from_exception": "plugio.task._error_document",
+    "report_failure": "plugio.task._error_document",
+    "report_failure_async": "plugio.task._error_document",
+    "write_error_document": "plugio.task._error_document",
+    "write_error_document_async": "plugio.task._error_document",
+    "MIB": "plugio.task._offload",
+    "OffloadPolicy": "plugio.task._offload",
+    "literal_hash": "plugio.task._offload",
+    "offload_literals": "plugio.task._offload",
+    "offload_literals_async": "plugio.task._offload",
+    "offloaded_literal_ref": "plugio.task._offload",
+    "resolve_offloaded": "plugio.task._offload",
+    "resolve_offloaded_async": "plugio.task._offload",
+    "RunResult": "plugio.task._runtime",
+    "TaskRun": "plugio.task._runtime",
+    "read_inputs": "plugio.task._values",
+    "read_inputs_async": "plugio.task._values",
+    "write_outputs": "plugio.task._values",
+    "write_outputs_async": "plugio.task._values",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'plugio.task' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
     "Checkpoint",

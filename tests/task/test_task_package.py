@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import json
+import subprocess
+import sys
 import types
 
 import pytest
@@ -66,3 +69,21 @@ def test_from_import_of_an_old_path_warns_too() -> None:
 @pytest.mark.parametrize("old", ["plugio.checkpoints", "plugio.offload", "plugio.literals"])
 def test_an_unknown_name_is_still_missing(old: str) -> None:
     assert not hasattr(importlib.import_module(old), "no_such_name")
+
+
+def test_every_export_is_loaded_on_first_use() -> None:
+    lazy: dict[str, str] = vars(plugio.task)["_LAZY"]
+    assert sorted(lazy) == sorted(plugio.task.__all__)
+    for name, module in lazy.items():
+        assert getattr(importlib.import_module(module), name) is getattr(plugio.task, name)
+
+
+def test_reporting_a_failure_loads_neither_pydantic_nor_asyncio() -> None:
+    code = (
+        "import json, sys\n"
+        "from plugio.task import report_failure\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(run.stdout))
+    assert not {"pydantic", "asyncio", "plugio.task._checkpoints", "plugio.stream"} & loaded
