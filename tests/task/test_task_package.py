@@ -62,7 +62,7 @@ def test_an_old_import_path_warns_and_gives_the_same_object(old: str, name: str,
 
 def test_from_import_of_an_old_path_warns_too() -> None:
     with pytest.warns(DeprecationWarning, match=r"plugio\.task\.Checkpoint"):
-        from plugio.checkpoints import Checkpoint  # type: ignore[attr-defined]
+        from plugio.checkpoints import Checkpoint
     assert Checkpoint is plugio.task.Checkpoint
 
 

@@ -62,24 +62,25 @@ class InFlightStore(DataStore):
         progress: ProgressCallback | None = None,
     ) -> list[str]:
         self.uploads.append(ref)
-        return await self._counted(lambda: super(InFlightStore, self).put_async(local_path, ref))
+        return await self._counted(lambda: DataStore.put_async(self, local_path, ref))
 
     async def write_protobuf_async(
         self, ref: str, message: Message, *, if_absent: bool = False
     ) -> None:
-        parent = super()
-        await self._counted(lambda: parent.write_protobuf_async(ref, message, if_absent=if_absent))
+        await self._counted(
+            lambda: DataStore.write_protobuf_async(self, ref, message, if_absent=if_absent)
+        )
 
     async def read_protobuf_async(self, ref: str, message_type: Any, **kwargs: Any) -> Any:
-        parent = super()
-        return await self._counted(lambda: parent.read_protobuf_async(ref, message_type, **kwargs))
+        return await self._counted(
+            lambda: DataStore.read_protobuf_async(self, ref, message_type, **kwargs)
+        )
 
     async def copy_async(self, source_ref: str, target_ref: str) -> None:
         self.copies.append((source_ref, target_ref))
         if self.copy_fails:
             raise TransientStorageError("injected: the copy failed", target_ref)
-        parent = super()
-        await self._counted(lambda: parent.copy_async(source_ref, target_ref))
+        await self._counted(lambda: DataStore.copy_async(self, source_ref, target_ref))
 
 
 def prefix(name: str) -> str:
