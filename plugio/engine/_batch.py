@@ -83,11 +83,12 @@ def check_attempts(
     memory), the attempts are checked one by one in the calling thread, with
     no event loop and no thread; otherwise the async batch runs to completion.
     """
-    batch = _Batch(store, output_prefixes, concurrency, read_outputs, max_payload_bytes)
-    strategy = error_strategy if error_strategy is not None else _SINGLE_ERROR_FILE
+    batch = _Batch(
+        store, output_prefixes, concurrency, read_outputs, max_payload_bytes, error_strategy
+    )
     if batch.prefers_blocking():
-        return batch.check_one_by_one(strategy)
-    return run_blocking(batch.check_concurrently(strategy))
+        return batch.check_one_by_one()
+    return run_blocking(batch.check_concurrently())
 
 
 async def check_attempts_async(
@@ -132,11 +133,12 @@ async def check_attempts_async(
         MissingDependencyError, ConfigurationError: the store cannot serve the
             prefixes at all.
     """
-    batch = _Batch(store, output_prefixes, concurrency, read_outputs, max_payload_bytes)
-    strategy = error_strategy if error_strategy is not None else _SINGLE_ERROR_FILE
+    batch = _Batch(
+        store, output_prefixes, concurrency, read_outputs, max_payload_bytes, error_strategy
+    )
     if batch.prefers_blocking():
-        return await run_in_thread(lambda: batch.check_one_by_one(strategy))
-    return await batch.check_concurrently(strategy)
+        return await run_in_thread(batch.check_one_by_one)
+    return await batch.check_concurrently()
 
 
 class _Batch:
@@ -149,6 +151,7 @@ class _Batch:
         concurrency: int,
         read_outputs: bool,
         max_payload_bytes: int | EllipsisType | None,
+        error_strategy: ErrorStrategy | None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
@@ -156,52 +159,51 @@ class _Batch:
         self.limit = payload_limit(store, max_payload_bytes)
         self.concurrency = concurrency
         self.read_outputs = read_outputs
+        self.strategy = error_strategy if error_strategy is not None else _SINGLE_ERROR_FILE
         self.paths = [_PrefixPaths(prefix) for prefix in output_prefixes]
 
     def prefers_blocking(self) -> bool:
         """Whether the store prefers blocking calls for every prefix."""
         return all(self.store.prefers_blocking(paths.prefix) for paths in self.paths)
 
-    def check_one_by_one(self, strategy: ErrorStrategy) -> list[AttemptStatus]:
+    def check_one_by_one(self) -> list[AttemptStatus]:
         """Every attempt in turn, with the blocking calls, in this thread."""
-        return [self._check(paths, strategy) for paths in self.paths]
+        return [self._check(paths) for paths in self.paths]
 
-    async def check_concurrently(self, strategy: ErrorStrategy) -> list[AttemptStatus]:
+    async def check_concurrently(self) -> list[AttemptStatus]:
         """Every attempt with the async calls, at most ``concurrency`` at once."""
 
         def job(paths: _PrefixPaths) -> Callable[[], Awaitable[AttemptStatus]]:
-            return lambda: self._check_async(paths, strategy)
+            return lambda: self._check_async(paths)
 
         return await bounded_gather([job(paths) for paths in self.paths], self.concurrency)
 
-    def _check(self, paths: _PrefixPaths, strategy: ErrorStrategy) -> AttemptStatus:
-        answers = _AttemptAnswers(self._reader(paths, strategy))
+    def _check(self, paths: _PrefixPaths) -> AttemptStatus:
+        answers = _AttemptAnswers(self._reader(paths))
         try:
             verdict = run_decision(self._decision(), answers.answer)
         except Exception as exc:
             if not is_attempt_problem(exc):
                 raise
-            verdict, problem = problem_verdict(exc), exc
-            return _status(paths.prefix, verdict, problem)
+            return _status(paths.prefix, problem_verdict(exc), exc)
         return _status(paths.prefix, verdict)
 
-    async def _check_async(self, paths: _PrefixPaths, strategy: ErrorStrategy) -> AttemptStatus:
-        answers = _AttemptAnswers(self._reader(paths, strategy))
+    async def _check_async(self, paths: _PrefixPaths) -> AttemptStatus:
+        answers = _AttemptAnswers(self._reader(paths))
         try:
             verdict = await run_decision_async(self._decision(), answers.answer_async)
         except Exception as exc:
             if not is_attempt_problem(exc):
                 raise
-            verdict, problem = problem_verdict(exc), exc
-            return _status(paths.prefix, verdict, problem)
+            return _status(paths.prefix, problem_verdict(exc), exc)
         return _status(paths.prefix, verdict)
 
     def _decision(self) -> Decision:
         return decide(reader_given=True, outputs_declared=True, read_outputs=self.read_outputs)
 
-    def _reader(self, paths: _PrefixPaths, strategy: ErrorStrategy) -> RemoteFileOutputReader:
+    def _reader(self, paths: _PrefixPaths) -> RemoteFileOutputReader:
         return RemoteFileOutputReader(
-            self.store, paths, max_payload_bytes=self.limit, error_strategy=strategy
+            self.store, paths, max_payload_bytes=self.limit, error_strategy=self.strategy
         )
 
 

@@ -170,7 +170,10 @@ class EarliestErrorStrategy(ErrorStrategy):
     held to the size limit; any read failure raises, keeping the cause.
 
     Args:
-        concurrency: how many candidate files are read at once.
+        concurrency: how many candidate files are read at once: by the async
+            methods, and by the sync ones on a store that does not prefer
+            blocking calls (on local disk and in memory they read one by one,
+            in the calling thread).
     """
 
     def __init__(self, concurrency: int = 8) -> None:
