@@ -18,6 +18,8 @@ if _typing.TYPE_CHECKING:
         Limits,
         RetryPolicy,
         S3Options,
+        Secret,
+        SecretStr,
         StorageConfig,
         TransferConfig,
     )
@@ -33,6 +35,7 @@ if _typing.TYPE_CHECKING:
         AlreadyExistsError,
         BadRequestError,
         ConfigurationError,
+        ConfigurationWarning,
         CorruptPayloadError,
         InvalidReferenceError,
         JournalError,
@@ -70,7 +73,7 @@ if _typing.TYPE_CHECKING:
         RemoteFileOutputReader,
     )
     from plugio.references import DataReference, ParsedReference, join, parse_reference
-    from plugio.storage import DataStore, ObjectInfo, ProgressCallback
+    from plugio.storage import DataStore, ObjectInfo, ProgressCallback, bounded_gather
     from plugio.writers import BufferedOutputWriter, OutputWriter, RemoteFileOutputWriter
 
 #: Public name -> the module that defines it. Imported on first use, so that
@@ -81,6 +84,8 @@ _LAZY = {
     "Limits": "plugio.config",
     "RetryPolicy": "plugio.config",
     "S3Options": "plugio.config",
+    "Secret": "plugio.config",
+    "SecretStr": "plugio.config",
     "StorageConfig": "plugio.config",
     "TransferConfig": "plugio.config",
     "AttemptState": "plugio.engine",
@@ -92,6 +97,7 @@ _LAZY = {
     "AlreadyExistsError": "plugio.errors",
     "BadRequestError": "plugio.errors",
     "ConfigurationError": "plugio.errors",
+    "ConfigurationWarning": "plugio.errors",
     "CorruptPayloadError": "plugio.errors",
     "InvalidReferenceError": "plugio.errors",
     "JournalError": "plugio.errors",
@@ -131,6 +137,7 @@ _LAZY = {
     "DataStore": "plugio.storage",
     "ObjectInfo": "plugio.storage",
     "ProgressCallback": "plugio.storage",
+    "bounded_gather": "plugio.storage",
     "BufferedOutputWriter": "plugio.writers",
     "OutputWriter": "plugio.writers",
     "RemoteFileOutputWriter": "plugio.writers",
@@ -160,6 +167,7 @@ __all__ = [
     "CachingInputReader",
     "CheckpointPaths",
     "ConfigurationError",
+    "ConfigurationWarning",
     "CorruptPayloadError",
     "DataReference",
     "DataStore",
@@ -197,6 +205,8 @@ __all__ = [
     "RemoteFileOutputWriter",
     "RetryPolicy",
     "S3Options",
+    "Secret",
+    "SecretStr",
     "StaleWriterError",
     "StorageConfig",
     "StorageError",
@@ -204,6 +214,7 @@ __all__ = [
     "TransientStorageError",
     "UniqueIdOverflowError",
     "__version__",
+    "bounded_gather",
     "check_attempts",
     "check_attempts_async",
     "join",

@@ -38,6 +38,8 @@ __all__ = [
     "Limits",
     "RetryPolicy",
     "S3Options",
+    "Secret",
+    "SecretStr",
     "StorageConfig",
     "TransferConfig",
 ]

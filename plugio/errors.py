@@ -37,6 +37,7 @@ __all__ = [
     "AlreadyExistsError",
     "BadRequestError",
     "ConfigurationError",
+    "ConfigurationWarning",
     "CorruptPayloadError",
     "InvalidReferenceError",
     "JournalError",

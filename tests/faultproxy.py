@@ -47,6 +47,8 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+#: The status of a fault that answers with bytes that are not HTTP.
+GARBLED = -1
 DEFAULT_CODES = {
     429: "TooManyRequests",
     500: "InternalError",
@@ -198,6 +200,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.close()
 
     def _answer_fault(self, fault: _Fault) -> None:
+        if fault.status == GARBLED:
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 2x0 \x00\x01garbled\r\nContent-Length: nope\r\n\r\n")
+            return
         self.send_response_only(fault.status or 503)
         for name, value in fault.headers.items():
             self.send_header(name, value)
@@ -345,6 +351,10 @@ class FaultProxy:
     def reset_connection_next(self, n: int, *, match: Match | None = None) -> None:
         """Close the connection with a TCP reset, without an answer, ``n`` times."""
         self._plan.add(_Fault(n, match or _match_all, None))
+
+    def garble_next(self, n: int, *, match: Match | None = None) -> None:
+        """Answer with a status line and headers no HTTP client can parse, ``n`` times."""
+        self._plan.add(_Fault(n, match or _match_all, GARBLED))
 
     def clear(self) -> None:
         """Drop every pending fault (the counters are kept)."""

@@ -149,8 +149,11 @@ class AsyncFsspecBackend(_FsspecKeys, Backend):
     keyed_by_url = False
 
     def __init__(self, fs: Any, protocol: str) -> None:
+        from plugio.storage._fork import track
+
         self.fs = fs
         self.protocol = protocol
+        track(fs)  # a forked child must never close it
 
     @property
     def filesystem(self) -> Any:

@@ -24,6 +24,12 @@ class LocalBackend(BlockingBackend):
 
     protocol = "file"
 
+    @property
+    def filesystem(self) -> Any:
+        from fsspec.implementations.local import LocalFileSystem
+
+        return LocalFileSystem(auto_mkdir=True)
+
     def info(self, path: str) -> Info:
         status = os.stat(path)
         if not _is_file(status.st_mode):

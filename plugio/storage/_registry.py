@@ -54,12 +54,8 @@ def create_backend(
         from plugio.storage._obstore import ObstoreBackend, s3_store_config
 
         store_config = s3_store_config(config.s3)
-        retry = config.retry
-        backend = ObstoreBackend(
-            store_config,
-            connect_timeout=float(getattr(retry, "connect_timeout", 10.0)),
-            attempt_timeout=getattr(retry, "attempt_timeout", 60.0),
-        )
+        connect, attempt = _timeouts(config)
+        backend = ObstoreBackend(store_config, connect_timeout=connect, attempt_timeout=attempt)
         return backend, store_config
     return _fsspec_backend(protocol, config, options)
 
@@ -73,6 +69,9 @@ def _fsspec_backend(
     import fsspec
 
     from plugio.storage import _fsspec
+    from plugio.storage._redact import install
+
+    install()  # the SDKs log requests, headers included, at DEBUG
 
     merged = _storage_options(protocol, family, config)
     merged.update(options)
@@ -95,11 +94,25 @@ def _fsspec_backend(
     return backend, merged
 
 
-def _storage_options(protocol: str, family: Family | None, config: StorageConfig) -> dict[str, Any]:
-    options: dict[str, Any] = {"skip_instance_cache": True}
+def _timeouts(config: StorageConfig) -> tuple[float, float | None]:
+    """Connect and request timeouts for clients that take them, from the retry policy.
+
+    A request never outlasts the whole operation's deadline: a blocking call
+    that the client alone can bound (obstore's) then ends when the deadline
+    does.
+    """
     retry = config.retry
     connect = float(getattr(retry, "connect_timeout", 10.0))
-    read = getattr(retry, "attempt_timeout", 60.0)
+    attempt: float | None = getattr(retry, "attempt_timeout", 60.0)
+    if retry.deadline is not None:
+        attempt = retry.deadline if attempt is None else min(attempt, retry.deadline)
+        connect = min(connect, retry.deadline)
+    return connect, attempt
+
+
+def _storage_options(protocol: str, family: Family | None, config: StorageConfig) -> dict[str, Any]:
+    options: dict[str, Any] = {"skip_instance_cache": True}
+    connect, read = _timeouts(config)
     if family is _S3:
         options.update(config.s3.storage_options())
         # plugio's retry policy is the only one: botocore makes one attempt

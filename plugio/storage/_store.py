@@ -82,6 +82,10 @@ class DataStore:
         self._pid = os.getpid()
         self._backends: dict[str, Backend] = {}
         self._secrets: set[str] = set(_config_secrets(config))
+        if self._secrets:
+            from plugio.storage._redact import protect
+
+            protect(self._secrets)
 
     @classmethod
     def from_url(
@@ -397,8 +401,19 @@ class DataStore:
             return plan_download([(ref, key, info.size or 0)], key, local_path, single=True)
         if not found:
             raise NotFoundError("nothing to download: no object and no objects under it", ref)
-        listed = [(item.ref, self._resolve(item.ref)[1], item.size or 0) for item in found]
+        listed = [
+            (item.ref, self._listed_key(item.ref, local_path), item.size or 0) for item in found
+        ]
         return plan_download(listed, key, local_path, single=False)
+
+    def _listed_key(self, ref: str, local_path: str) -> str:
+        try:
+            return self._resolve(ref)[1]
+        except InvalidReferenceError as exc:  # a '..' segment
+            raise InvalidReferenceError(
+                f"{ref}: refusing to download an object whose key would land outside {local_path}",
+                ref,
+            ) from exc
 
     def _transfer(self, ref: str, progress: ProgressCallback | None) -> Transfer:
         from plugio.storage._transfer import Transfer
@@ -451,7 +466,11 @@ class DataStore:
                 backend, used = create_backend(
                     protocol, self._config, self._options.get(protocol, {})
                 )
-                self._secrets.update(_secret_values(used))
+                from plugio.storage._redact import protect
+
+                found = set(_secret_values(used))
+                protect(found)  # and the SDKs' own credential variables
+                self._secrets.update(found)
                 self._backends[protocol] = backend
             return self._backends[protocol]
 

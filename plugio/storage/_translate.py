@@ -103,8 +103,10 @@ class _HttpFacts:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret in ``text`` by asterisks."""
-    for secret in secrets:
+    """Replace every secret in ``text`` (and every one a store registered) by asterisks."""
+    from plugio.storage._redact import known_secrets
+
+    for secret in {*secrets, *known_secrets()}:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "**********")
     return text
@@ -125,12 +127,26 @@ def translate_error(
     """
     if isinstance(exc, PlugioError):
         return exc
-    facts = _http_facts(exc)
     message = scrub(f"{operation} failed: {_describe(exc)}", secrets)
+    if _is_unparsed_response(exc):
+        # The client could not parse what came back (a garbled status line, a
+        # truncated body): no server status to classify, and a new request
+        # may well get a good answer. aiohttp sets a 400 on these itself.
+        return TransientStorageError(message, ref)
+    facts = _http_facts(exc)
     kind = _classify(exc, facts)
     if kind is TransientStorageError:
         return TransientStorageError(message, ref, retry_after=facts.retry_after)
     return kind(message, ref)
+
+
+def _is_unparsed_response(exc: BaseException) -> bool:
+    """Whether ``exc`` is an HTTP client's own failure to parse a response."""
+    for link in _chain(exc):
+        names = {klass.__name__ for klass in type(link).__mro__}
+        if "HttpProcessingError" in names and type(link).__module__.startswith("aiohttp"):
+            return True
+    return False
 
 
 def _classify(exc: BaseException, facts: _HttpFacts) -> type[StorageError]:

@@ -166,10 +166,9 @@ def test_reading_s3_inputs_through_obstore_loads_no_event_loop(
         "PLUGIO_S3__SECRET_ACCESS_KEY": s3_server.secret_access_key,
     }
     assert start_task(rig.base, environment) == {"inputs": ["n"], "loaded": []}
-    # Any other setting builds the config models, and the read still works.
+    # Any other setting is read the same way, with nothing more loaded.
     answer = start_task(rig.base, {**environment, "PLUGIO_RETRY__MAX_ATTEMPTS": "2"})
-    assert answer["inputs"] == ["n"]
-    assert "pydantic" in answer["loaded"]
+    assert answer == {"inputs": ["n"], "loaded": []}
 
 
 def test_blocking_and_async_s3_calls_share_one_set_of_clients(stores: Callable[[str], Rig]) -> None:

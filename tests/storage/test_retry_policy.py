@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
 
 from plugio.config import RetryPolicy
 from plugio.errors import NotFoundError, TransientStorageError
-from plugio.storage import _retry
 from plugio.storage._retry import next_delay, retrying, retrying_sync
 
 
@@ -18,7 +18,7 @@ class Sleeps:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.sleeps: list[float] = []
-        monkeypatch.setattr(_retry.time, "sleep", self.sleeps.append)
+        monkeypatch.setattr(time, "sleep", self.sleeps.append)
 
         async def record(seconds: float) -> None:
             self.sleeps.append(seconds)
