@@ -14,7 +14,6 @@ text, which ``_translate`` reads.
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
@@ -26,7 +25,7 @@ from plugio.storage._backend import Backend, Info
 from plugio.storage._keys import is_temporary
 from plugio.storage._model import FileProgress
 from plugio.storage._protocols import mark_obstore_used
-from plugio.storage._streams import AbortableWriter
+from plugio.storage._streams import AbortableWriter, ReaderFile, WriterFile
 
 __all__ = ["ObstoreBackend", "s3_store_config"]
 
@@ -276,10 +275,10 @@ class ObstoreBackend(Backend):
 
         store, key = self._split(path)
         if mode == "rb":
-            return _ReaderFile(obstore.open_reader(store, key, buffer_size=block_size))
+            return ReaderFile(obstore.open_reader(store, key, buffer_size=block_size))
         writer = obstore.open_writer(store, key, buffer_size=block_size)
         return AbortableWriter(
-            _WriterFile(writer), lambda: writer.__exit__(RuntimeError, None, None)
+            WriterFile(writer), lambda: writer.__exit__(RuntimeError, None, None)
         )
 
     # -- internals ------------------------------------------------------------
@@ -341,73 +340,6 @@ def _mode(if_absent: bool) -> Literal["create", "overwrite"]:
 
 def _folder(key: str) -> str:
     return f"{key.rstrip('/')}/" if key else ""
-
-
-class _ReaderFile(io.RawIOBase):
-    """obstore's readable file as a Python binary file (``with``, ``readinto``, lines)."""
-
-    def __init__(self, reader: Any) -> None:
-        super().__init__()
-        self._reader = reader
-        self.size: int = reader.size
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            return bytes(self._reader.readall())
-        return bytes(self._reader.read(size))
-
-    def readall(self) -> bytes:
-        return bytes(self._reader.readall())
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._reader.read(len(view))
-        view[: len(data)] = memoryview(data)
-        return len(data)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        position: int = self._reader.seek(offset, whence)
-        return position
-
-    def tell(self) -> int:
-        position: int = self._reader.tell()
-        return position
-
-    def close(self) -> None:
-        if not self.closed:
-            self._reader.close()
-        super().close()
-
-
-class _WriterFile:
-    """obstore's writable file with the position a file object reports."""
-
-    def __init__(self, writer: Any) -> None:
-        self._writer = writer
-        self._position = 0
-        self.closed = False
-
-    def write(self, data: bytes) -> int:
-        written: int = self._writer.write(data)
-        self._position += written
-        return written
-
-    def tell(self) -> int:
-        return self._position
-
-    def flush(self) -> None:
-        self._writer.flush()
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self._writer.close()
 
 
 def _info(name: str, meta: Mapping[str, Any]) -> Info:

@@ -13,10 +13,16 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-__all__ = ["install", "known_secrets", "protect"]
+__all__ = [
+    "config_secrets",
+    "install",
+    "known_secrets",
+    "option_secrets",
+    "protect",
+]
 
 #: Environment variables whose values the SDKs send as credentials.
 _SDK_VARIABLES = (
@@ -31,6 +37,18 @@ _SDK_VARIABLES = (
 )
 #: Parts of a connection string that are secrets on their own.
 _CONNECTION_SECRETS = re.compile(r"(?:AccountKey|SharedAccessSignature)=([^;]+)")
+_SECRET_OPTIONS = frozenset(
+    {"key", "secret", "token", "account_key", "connection_string", "sas_token", "password"}
+)
+_SECRET_FIELDS = (
+    ("s3", "access_key_id"),
+    ("s3", "secret_access_key"),
+    ("s3", "session_token"),
+    ("gcs", "token"),
+    ("azure", "account_key"),
+    ("azure", "connection_string"),
+    ("azure", "sas_token"),
+)
 _MASK = "**********"
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -88,3 +106,22 @@ def _scrubbed_record(*args: Any, **kwargs: Any) -> Any:
     if scrubbed is not text:
         record.msg, record.args = scrubbed, None
     return record
+
+
+def config_secrets(config: Any) -> Iterator[str]:
+    """The credential values of a ``StorageConfig``."""
+    for section, name in _SECRET_FIELDS:
+        value = getattr(getattr(config, section, None), name, None)
+        if value is not None:
+            yield str(value.get_secret_value())
+
+
+def option_secrets(options: dict[str, Any]) -> Iterator[str]:
+    """The credential values among client options (nested ones included)."""
+    for name, value in options.items():
+        if name in _SECRET_OPTIONS | {"secret_access_key", "access_key_id"} and isinstance(
+            value, str
+        ):
+            yield value
+        elif isinstance(value, dict):
+            yield from option_secrets(value)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import builtins
 import os
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.protobuf.message import Message
 
-from plugio.errors import InvalidReferenceError, NotFoundError
 from plugio.storage import _operations as ops
-from plugio.storage._keys import locate, protocol_of, reference_of
+from plugio.storage._clients import Clients
+from plugio.storage._keys import protocol_of, reference_of
 from plugio.storage._model import ObjectInfo, ProgressCallback
-from plugio.storage._protocols import canonical_protocol
-from plugio.storage._retry import retrying, retrying_sync
 from plugio.storage._translate import translate_error
 
 if TYPE_CHECKING:
@@ -28,18 +25,6 @@ __all__ = ["DataStore"]
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 _CONFIG_LIMIT: Any = object()
-_SECRET_OPTIONS = frozenset(
-    {"key", "secret", "token", "account_key", "connection_string", "sas_token", "password"}
-)
-_SECRET_FIELDS = (
-    ("s3", "access_key_id"),
-    ("s3", "secret_access_key"),
-    ("s3", "session_token"),
-    ("gcs", "token"),
-    ("azure", "account_key"),
-    ("azure", "connection_string"),
-    ("azure", "sas_token"),
-)
 
 
 class DataStore:
@@ -77,15 +62,7 @@ class DataStore:
             config = StorageConfig()
         self._config = config
         self._base_url = base_url
-        self._options = {canonical_protocol(k): dict(v) for k, v in (storage_options or {}).items()}
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
-        self._backends: dict[str, Backend] = {}
-        self._secrets: set[str] = set(_config_secrets(config))
-        if self._secrets:
-            from plugio.storage._redact import protect
-
-            protect(self._secrets)
+        self._clients = Clients(config, storage_options or {})
 
     @classmethod
     def from_url(
@@ -125,7 +102,7 @@ class DataStore:
 
     def filesystem(self, ref: str) -> Any:
         """The fsspec filesystem serving ``ref`` (for what plugio does not wrap)."""
-        return self._backend(protocol_of(ref)).filesystem
+        return self._clients.backend(protocol_of(ref)).filesystem
 
     def prefers_blocking(self, ref: str) -> bool:
         """Whether batches over ``ref`` are fastest one by one through the blocking calls.
@@ -133,18 +110,18 @@ class DataStore:
         True for local disk and memory, where there is no network round trip
         to overlap: a batch then runs in the calling thread with no event loop.
         """
-        return self._backend(protocol_of(ref)).prefers_blocking
+        return self._clients.backend(protocol_of(ref)).prefers_blocking
 
     # -- head / exists ------------------------------------------------------
     def head(self, ref: str) -> ObjectInfo:
         """Metadata of the object at ``ref``; ``exists`` is False when missing."""
-        backend, key = self._resolve(ref)
-        return self._run(backend, ref, "head", lambda: ops.head(key, ref))
+        backend, key = self._clients.resolve(ref)
+        return self._clients.run(backend, ref, "head", lambda: ops.head(key, ref))
 
     async def head_async(self, ref: str) -> ObjectInfo:
         """Async twin of :meth:`head`."""
-        backend, key = self._resolve(ref)
-        return await self._run_async(backend, ref, "head", lambda: ops.head(key, ref))
+        backend, key = self._clients.resolve(ref)
+        return await self._clients.run_async(backend, ref, "head", lambda: ops.head(key, ref))
 
     def exists(self, ref: str) -> bool:
         """Whether an object (not a mere prefix) is stored at ``ref``."""
@@ -162,13 +139,13 @@ class DataStore:
         store allows); an object of more than ``limit`` bytes raises
         ``PayloadTooLargeError``, one of exactly ``limit`` bytes is returned.
         """
-        backend, key = self._resolve(ref)
-        return self._run(backend, ref, "read", lambda: ops.read_bounded(key, ref, limit))
+        backend, key = self._clients.resolve(ref)
+        return self._clients.run(backend, ref, "read", lambda: ops.read_bounded(key, ref, limit))
 
     async def read_bytes_async(self, ref: str, *, limit: int | None = None) -> bytes:
         """Async twin of :meth:`read_bytes`."""
-        backend, key = self._resolve(ref)
-        return await self._run_async(
+        backend, key = self._clients.resolve(ref)
+        return await self._clients.run_async(
             backend, ref, "read", lambda: ops.read_bounded(key, ref, limit)
         )
 
@@ -178,15 +155,17 @@ class DataStore:
         With ``if_absent``, the write fails with ``AlreadyExistsError`` when an
         object is already there (a conditional create, where the store has one).
         """
-        backend, key = self._resolve(ref)
+        backend, key = self._clients.resolve(ref)
         body = bytes(data)
-        self._run(backend, ref, "write", lambda: ops.write(key, body, if_absent))
+        self._clients.run(backend, ref, "write", lambda: ops.write(key, body, if_absent))
 
     async def write_bytes_async(self, ref: str, data: bytes, *, if_absent: bool = False) -> None:
         """Async twin of :meth:`write_bytes`."""
-        backend, key = self._resolve(ref)
+        backend, key = self._clients.resolve(ref)
         body = bytes(data)
-        await self._run_async(backend, ref, "write", lambda: ops.write(key, body, if_absent))
+        await self._clients.run_async(
+            backend, ref, "write", lambda: ops.write(key, body, if_absent)
+        )
 
     # -- protobuf -----------------------------------------------------------
     def read_protobuf(self, ref: str, message_type: type[M], *, limit: Any = _CONFIG_LIMIT) -> M:
@@ -222,13 +201,13 @@ class DataStore:
 
         Deleting what is not there is not an error.
         """
-        backend, key = self._resolve(ref)
-        self._run(backend, ref, "delete", lambda: ops.delete(key, recursive))
+        backend, key = self._clients.resolve(ref)
+        self._clients.run(backend, ref, "delete", lambda: ops.delete(key, recursive))
 
     async def delete_async(self, ref: str, *, recursive: bool = False) -> None:
         """Async twin of :meth:`delete`."""
-        backend, key = self._resolve(ref)
-        await self._run_async(backend, ref, "delete", lambda: ops.delete(key, recursive))
+        backend, key = self._clients.resolve(ref)
+        await self._clients.run_async(backend, ref, "delete", lambda: ops.delete(key, recursive))
 
     def copy(self, source_ref: str, target_ref: str) -> None:
         """Copy one object to ``target_ref``, inside the store where the backend can.
@@ -236,13 +215,13 @@ class DataStore:
         Both references must use the same protocol. The target is replaced
         atomically; a missing source raises ``NotFoundError``.
         """
-        backend, key, target = self._resolve_pair(source_ref, target_ref)
-        self._run(backend, source_ref, "copy", lambda: ops.copy(key, target))
+        backend, key, target = self._clients.resolve_pair(source_ref, target_ref)
+        self._clients.run(backend, source_ref, "copy", lambda: ops.copy(key, target))
 
     async def copy_async(self, source_ref: str, target_ref: str) -> None:
         """Async twin of :meth:`copy`."""
-        backend, key, target = self._resolve_pair(source_ref, target_ref)
-        await self._run_async(backend, source_ref, "copy", lambda: ops.copy(key, target))
+        backend, key, target = self._clients.resolve_pair(source_ref, target_ref)
+        await self._clients.run_async(backend, source_ref, "copy", lambda: ops.copy(key, target))
 
     def list(self, prefix: str, *, page_size: int = 1000) -> Iterator[builtins.list[ObjectInfo]]:
         """Pages of the objects whose key starts with ``prefix`` (a raw key prefix).
@@ -253,8 +232,8 @@ class DataStore:
         the object listed, whatever its key holds (``%``, ``#``, spaces ...).
         """
         _check_page_size(page_size)
-        backend, key = self._resolve(prefix, folder=prefix.endswith("/"))
-        found = self._run(backend, prefix, "list", lambda: self._find(backend, key, prefix))
+        backend, key = self._clients.resolve(prefix, folder=prefix.endswith("/"))
+        found = self._clients.run(backend, prefix, "list", lambda: self._find(backend, key, prefix))
         yield from _pages(found, page_size)
 
     async def list_async(
@@ -262,8 +241,8 @@ class DataStore:
     ) -> AsyncIterator[builtins.list[ObjectInfo]]:
         """Async twin of :meth:`list`."""
         _check_page_size(page_size)
-        backend, key = self._resolve(prefix, folder=prefix.endswith("/"))
-        found = await self._run_async(
+        backend, key = self._clients.resolve(prefix, folder=prefix.endswith("/"))
+        found = await self._clients.run_async(
             backend, prefix, "list", lambda: self._find(backend, key, prefix)
         )
         for page in _pages(found, page_size):
@@ -317,7 +296,7 @@ class DataStore:
         info = self.head(ref)
         found = [] if info.exists else [item for page in self.list(_folder(ref)) for item in page]
         plan = self._download_plan(ref, os.fspath(local_path), info, found)
-        return _transfer.download(self._transfer(ref, progress), plan)
+        return _transfer.download(self._clients.transfer(ref, progress), plan)
 
     async def get_async(
         self,
@@ -334,7 +313,7 @@ class DataStore:
         if not info.exists:
             found = [item async for page in self.list_async(_folder(ref)) for item in page]
         plan = self._download_plan(ref, os.fspath(local_path), info, found)
-        return await _transfer.download_async(self._transfer(ref, progress), plan)
+        return await _transfer.download_async(self._clients.transfer(ref, progress), plan)
 
     def open(self, ref: str, mode: str = "rb", **kwargs: Any) -> Any:
         """A streaming file object, read (``rb``) or written (``wb``) in blocks.
@@ -344,38 +323,14 @@ class DataStore:
         """
         if mode not in ("rb", "wb"):
             raise ValueError(f"mode must be 'rb' or 'wb', not {mode!r}")
-        backend, key = self._resolve(ref)
+        backend, key = self._clients.resolve(ref)
         block_size = int(kwargs.pop("block_size", self._config.transfer.chunk_size))
         try:
             return backend.open(key, mode, block_size)
         except Exception as exc:
-            raise translate_error(exc, ref, "open", self._secrets) from exc
+            raise translate_error(exc, ref, "open", self._clients.secrets) from exc
 
     # -- internals ----------------------------------------------------------
-    def _run(
-        self, backend: Backend, ref: str, operation: str, steps: Callable[[], ops.Steps[T]]
-    ) -> T:
-        """Run a fresh ``steps()`` per attempt through the blocking face, retried."""
-        return retrying_sync(
-            self._config.retry,
-            ref,
-            operation,
-            self._secrets,
-            lambda: ops.drive(backend, steps()),
-        )
-
-    async def _run_async(
-        self, backend: Backend, ref: str, operation: str, steps: Callable[[], ops.Steps[T]]
-    ) -> T:
-        """Run a fresh ``steps()`` per attempt through the async face, retried."""
-        return await retrying(
-            self._config.retry,
-            ref,
-            operation,
-            self._secrets,
-            lambda: ops.drive_async(backend, steps()),
-        )
-
     def _find(
         self, backend: Backend, key: str, prefix: str
     ) -> ops.Steps[builtins.list[ObjectInfo]]:
@@ -388,104 +343,22 @@ class DataStore:
     ) -> tuple[Transfer, builtins.list[Any]]:
         from plugio.storage._transfer import plan_upload
 
-        _, key = self._resolve(ref)
-        return self._transfer(ref, progress), plan_upload(os.fspath(local_path), ref, key)
+        _, key = self._clients.resolve(ref)
+        return self._clients.transfer(ref, progress), plan_upload(os.fspath(local_path), ref, key)
 
     def _download_plan(
         self, ref: str, local_path: str, info: ObjectInfo, found: builtins.list[ObjectInfo]
     ) -> builtins.list[Download]:
-        from plugio.storage._transfer import plan_download
+        from plugio.storage._transfer import plan_get
 
-        _, key = self._resolve(ref)
-        if info.exists:
-            return plan_download([(ref, key, info.size or 0)], key, local_path, single=True)
-        if not found:
-            raise NotFoundError("nothing to download: no object and no objects under it", ref)
-        listed = [
-            (item.ref, self._listed_key(item.ref, local_path), item.size or 0) for item in found
-        ]
-        return plan_download(listed, key, local_path, single=False)
-
-    def _listed_key(self, ref: str, local_path: str) -> str:
-        try:
-            return self._resolve(ref)[1]
-        except InvalidReferenceError as exc:  # a '..' segment
-            raise InvalidReferenceError(
-                f"{ref}: refusing to download an object whose key would land outside {local_path}",
-                ref,
-            ) from exc
-
-    def _transfer(self, ref: str, progress: ProgressCallback | None) -> Transfer:
-        from plugio.storage._transfer import Transfer
-
-        backend = self._backend(protocol_of(ref))
-        settings = self._config.transfer
-        return Transfer(
-            backend,
-            self._config.retry,
-            self._secrets,
-            settings.concurrency,
-            settings.chunk_size,
-            progress,
+        return plan_get(
+            lambda listed: self._clients.resolve(listed)[1], ref, local_path, info, found
         )
 
     def _limit(self, limit: Any) -> int | None:
         if limit is _CONFIG_LIMIT:
             return self._config.limits.max_payload_bytes
         return limit  # type: ignore[no-any-return]
-
-    def _resolve(self, ref: str, *, folder: bool = False) -> tuple[Backend, str]:
-        """The backend and key of ``ref``, by the one key rule."""
-        protocol = protocol_of(ref)
-        backend = self._backend(protocol)
-        key = locate(ref)[1] if backend.keyed_by_url else backend.key_of(ref)
-        if folder and not key.endswith("/"):
-            key += "/"  # a folder: list its contents, not its siblings sharing the name
-        return backend, key
-
-    def _resolve_pair(self, source_ref: str, target_ref: str) -> tuple[Backend, str, str]:
-        backend, key = self._resolve(source_ref)
-        target_backend, target = self._resolve(target_ref)
-        if target_backend is not backend:
-            raise InvalidReferenceError(
-                f"cannot copy {source_ref} to {target_ref}: copies stay within one protocol",
-                target_ref,
-            )
-        return backend, key, target
-
-    def _backend(self, protocol: str) -> Backend:
-        if os.getpid() != self._pid:
-            self._forget_parent_clients()
-        backend = self._backends.get(protocol)
-        if backend is not None:
-            return backend
-        from plugio.storage._registry import create_backend
-
-        with self._lock:
-            if protocol not in self._backends:
-                backend, used = create_backend(
-                    protocol, self._config, self._options.get(protocol, {})
-                )
-                from plugio.storage._redact import protect
-
-                found = set(_secret_values(used))
-                protect(found)  # and the SDKs' own credential variables
-                self._secrets.update(found)
-                self._backends[protocol] = backend
-            return self._backends[protocol]
-
-    def _forget_parent_clients(self) -> None:
-        """In a forked child: set the parent's clients aside, untouched, and make new ones."""
-        from plugio.storage._fork import keep_inherited
-
-        with self._lock:
-            if os.getpid() != self._pid:
-                for backend in self._backends.values():
-                    backend.forget()
-                keep_inherited(self._backends)
-                self._backends = {}
-                self._lock = threading.Lock()
-                self._pid = os.getpid()
 
 
 def _folder(ref: str) -> str:
@@ -500,20 +373,3 @@ def _check_page_size(page_size: int) -> None:
 def _pages(items: list[ObjectInfo], page_size: int) -> Iterator[list[ObjectInfo]]:
     for start in range(0, len(items), page_size):
         yield items[start : start + page_size]
-
-
-def _config_secrets(config: StorageConfig) -> Iterator[str]:
-    for section, name in _SECRET_FIELDS:
-        value = getattr(getattr(config, section, None), name, None)
-        if value is not None:
-            yield str(value.get_secret_value())
-
-
-def _secret_values(options: dict[str, Any]) -> Iterator[str]:
-    for name, value in options.items():
-        if name in _SECRET_OPTIONS | {"secret_access_key", "access_key_id"} and isinstance(
-            value, str
-        ):
-            yield value
-        elif isinstance(value, dict):
-            yield from _secret_values(value)

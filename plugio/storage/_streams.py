@@ -7,7 +7,13 @@ import os
 from types import TracebackType
 from typing import IO, Any
 
-__all__ = ["AbortableWriter", "open_buffered_writer", "open_local_writer"]
+__all__ = [
+    "AbortableWriter",
+    "ReaderFile",
+    "WriterFile",
+    "open_buffered_writer",
+    "open_local_writer",
+]
 
 
 class AbortableWriter:
@@ -109,3 +115,70 @@ def open_buffered_writer(commit: Any) -> AbortableWriter:
             commit(data)
 
     return _BufferedWriter(buffer, buffer.close)
+
+
+class ReaderFile(io.RawIOBase):
+    """obstore's readable file as a Python binary file (``with``, ``readinto``, lines)."""
+
+    def __init__(self, reader: Any) -> None:
+        super().__init__()
+        self._reader = reader
+        self.size: int = reader.size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return bytes(self._reader.readall())
+        return bytes(self._reader.read(size))
+
+    def readall(self) -> bytes:
+        return bytes(self._reader.readall())
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._reader.read(len(view))
+        view[: len(data)] = memoryview(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        position: int = self._reader.seek(offset, whence)
+        return position
+
+    def tell(self) -> int:
+        position: int = self._reader.tell()
+        return position
+
+    def close(self) -> None:
+        if not self.closed:
+            self._reader.close()
+        super().close()
+
+
+class WriterFile:
+    """obstore's writable file with the position a file object reports."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+        self._position = 0
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        written: int = self._writer.write(data)
+        self._position += written
+        return written
+
+    def tell(self) -> int:
+        return self._position
+
+    def flush(self) -> None:
+        self._writer.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._writer.close()

@@ -24,7 +24,7 @@ from plugio.storage._backend import Backend
 from plugio.storage._concurrency import bounded_gather
 from plugio.storage._keys import is_temporary, temporary_name
 from plugio.storage._local import remove_quietly
-from plugio.storage._model import FileProgress, ProgressCallback
+from plugio.storage._model import FileProgress, ObjectInfo, ProgressCallback
 from plugio.storage._retry import RetryRules, retrying, retrying_sync
 
 __all__ = ["Download", "Transfer", "Upload", "download", "download_async", "upload", "upload_async"]
@@ -167,6 +167,35 @@ def plan_download(
             )
         plan.append(Download(ref, key, size, os.path.join(root, *segments)))
     return plan
+
+
+def plan_get(
+    key_of: Callable[[str], str],
+    ref: str,
+    local_path: str,
+    info: ObjectInfo,
+    found: list[ObjectInfo],
+) -> list[Download]:
+    """Where a ``get`` of ``ref`` puts each object: ``info`` of ``ref`` itself, or the
+    objects ``found`` under ``ref/``; ``key_of`` gives a reference's key."""
+    key = key_of(ref)
+    if info.exists:
+        return plan_download([(ref, key, info.size or 0)], key, local_path, single=True)
+    if not found:
+        raise NotFoundError("nothing to download: no object and no objects under it", ref)
+    listed = []
+    for item in found:
+        try:
+            listed.append((item.ref, key_of(item.ref), item.size or 0))
+        except InvalidReferenceError as exc:  # a '..' segment
+            raise _outside(item.ref, local_path) from exc
+    return plan_download(listed, key, local_path, single=False)
+
+
+def _outside(ref: str, local_path: str) -> InvalidReferenceError:
+    return InvalidReferenceError(
+        f"{ref}: refusing to download an object whose key would land outside {local_path}", ref
+    )
 
 
 # -- blocking face -----------------------------------------------------------

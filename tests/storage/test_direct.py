@@ -178,12 +178,12 @@ def test_blocking_and_async_s3_calls_share_one_set_of_clients(stores: Callable[[
     ref = rig.ref("shared.bin")
     rig.store.write_bytes(ref, b"x")
     assert asyncio.run(rig.store.read_bytes_async(ref)) == b"x"
-    backend, _ = rig.store._resolve(ref)
+    backend, _ = rig.store._clients.resolve(ref)
     assert isinstance(backend, ObstoreBackend)
     assert list(backend._stores) == [ref.split("/")[2]]  # one client per bucket, both faces
 
 
 def native_blocking(store: DataStore, ref: str) -> bool:
     """Whether the blocking face of ``ref``'s backend calls its client directly."""
-    backend, _ = store._resolve(ref)
+    backend, _ = store._clients.resolve(ref)
     return type(backend).__name__ in ("LocalBackend", "ObstoreBackend")

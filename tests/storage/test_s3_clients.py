@@ -25,7 +25,7 @@ Client = Literal["obstore", "s3fs"]
 
 
 def client_of(store: DataStore) -> str:
-    backend = store._backend("s3")
+    backend = store._clients.backend("s3")
     return "obstore" if type(backend).__name__ == "ObstoreBackend" else "s3fs"
 
 

@@ -1,0 +1,131 @@
+"""A store's clients: one backend per protocol, made on first use, never shared with a fork."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from plugio.errors import InvalidReferenceError
+from plugio.storage._keys import locate, protocol_of
+from plugio.storage._model import ProgressCallback
+from plugio.storage._operations import Steps, drive, drive_async
+from plugio.storage._protocols import canonical_protocol
+from plugio.storage._redact import config_secrets, option_secrets, protect
+from plugio.storage._retry import retrying, retrying_sync
+
+if TYPE_CHECKING:
+    from plugio.config import StorageConfig
+    from plugio.storage._backend import Backend
+    from plugio.storage._transfer import Transfer
+
+__all__ = ["Clients"]
+
+T = TypeVar("T")
+
+
+class Clients:
+    """The backends of one store, and the credentials to keep out of its errors.
+
+    Safe to share between threads. In a child after ``fork()``, the parent's
+    backends are set aside untouched (see ``_fork``) and new ones are made.
+
+    Args:
+        config: the store's settings.
+        storage_options: extra client options per protocol.
+    """
+
+    def __init__(self, config: StorageConfig, storage_options: dict[str, dict[str, Any]]) -> None:
+        self._config = config
+        self._options = {canonical_protocol(k): dict(v) for k, v in storage_options.items()}
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._backends: dict[str, Backend] = {}
+        self.secrets: set[str] = set(config_secrets(config))
+        if self.secrets:
+            protect(self.secrets)
+
+    def resolve(self, ref: str, *, folder: bool = False) -> tuple[Backend, str]:
+        """The backend and key of ``ref``, by the one key rule."""
+        backend = self.backend(protocol_of(ref))
+        key = locate(ref)[1] if backend.keyed_by_url else backend.key_of(ref)
+        if folder and not key.endswith("/"):
+            key += "/"  # a folder: list its contents, not its siblings sharing the name
+        return backend, key
+
+    def resolve_pair(self, source_ref: str, target_ref: str) -> tuple[Backend, str, str]:
+        """The backend and keys of a copy, which stays within one backend."""
+        backend, key = self.resolve(source_ref)
+        target_backend, target = self.resolve(target_ref)
+        if target_backend is not backend:
+            raise InvalidReferenceError(
+                f"cannot copy {source_ref} to {target_ref}: copies stay within one protocol",
+                target_ref,
+            )
+        return backend, key, target
+
+    def run(self, backend: Backend, ref: str, operation: str, steps: Callable[[], Steps[T]]) -> T:
+        """Run a fresh ``steps()`` per attempt through the blocking face, retried."""
+        return retrying_sync(
+            self._config.retry, ref, operation, self.secrets, lambda: drive(backend, steps())
+        )
+
+    async def run_async(
+        self, backend: Backend, ref: str, operation: str, steps: Callable[[], Steps[T]]
+    ) -> T:
+        """Run a fresh ``steps()`` per attempt through the async face, retried."""
+        return await retrying(
+            self._config.retry,
+            ref,
+            operation,
+            self.secrets,
+            lambda: drive_async(backend, steps()),
+        )
+
+    def transfer(self, ref: str, progress: ProgressCallback | None) -> Transfer:
+        """The settings of a bulk transfer to or from ``ref``."""
+        from plugio.storage._transfer import Transfer
+
+        settings = self._config.transfer
+        return Transfer(
+            self.backend(protocol_of(ref)),
+            self._config.retry,
+            self.secrets,
+            settings.concurrency,
+            settings.chunk_size,
+            progress,
+        )
+
+    def backend(self, protocol: str) -> Backend:
+        """The backend of ``protocol`` (a canonical name), made on first use."""
+        if os.getpid() != self._pid:
+            self._forget_parent_clients()
+        backend = self._backends.get(protocol)
+        if backend is not None:
+            return backend
+        from plugio.storage._registry import create_backend
+
+        with self._lock:
+            if protocol not in self._backends:
+                backend, used = create_backend(
+                    protocol, self._config, self._options.get(protocol, {})
+                )
+                found = set(option_secrets(used))
+                protect(found)  # and the SDKs' own credential variables
+                self.secrets.update(found)
+                self._backends[protocol] = backend
+            return self._backends[protocol]
+
+    def _forget_parent_clients(self) -> None:
+        """In a forked child: set the parent's clients aside, untouched, and make new ones."""
+        from plugio.storage._fork import keep_inherited
+
+        with self._lock:
+            if os.getpid() != self._pid:
+                for backend in self._backends.values():
+                    backend.forget()
+                keep_inherited(self._backends)
+                self._backends = {}
+                self._lock = threading.Lock()
+                self._pid = os.getpid()
