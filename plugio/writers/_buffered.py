@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from plugio.paths import OutputFilePaths
-from plugio.readers import OutputReader
 from plugio.writers._interfaces import OutputWriter
 from plugio.writers._remote import DelegatedOutputPaths
+
+if TYPE_CHECKING:
+    from plugio.readers import OutputReader
 
 __all__ = ["BufferedOutputWriter"]
 

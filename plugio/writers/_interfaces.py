@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC
+from typing import TYPE_CHECKING
 
 from plugio._twins import Twins, run_blocking
 from plugio.paths import OutputFilePaths
-from plugio.readers import OutputReader
+
+if TYPE_CHECKING:
+    # Only a type: a writer calls the reader it is handed, so writers and
+    # readers stay independent siblings.
+    from plugio.readers import OutputReader
 
 __all__ = ["OutputWriter"]
 

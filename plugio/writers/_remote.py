@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from google.protobuf.message import Message
 
 from plugio.core import LiteralMap
 from plugio.errors import PayloadError
 from plugio.execution import ExecutionError
 from plugio.paths import OutputFilePaths
-from plugio.readers import OutputReader
 from plugio.storage import DataStore
 from plugio.writers._interfaces import OutputWriter
+
+if TYPE_CHECKING:
+    from plugio.readers import OutputReader
 
 __all__ = ["DelegatedOutputPaths", "RemoteFileOutputWriter"]
 
