@@ -66,8 +66,9 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
     whose ``ContainerError`` keeps code, message, recoverability (``kind``),
     origin, timestamp and worker, so reading it back gives an equal
     ``ExecutionError``. Otherwise the outputs (even an empty map) become
-    ``outputs.pb``. Each file is committed atomically: a reader sees all of it
-    or none of it.
+    ``outputs.pb``, once checked to nest shallow enough for protobuf to parse
+    them back. Each file is committed atomically: a reader sees all of it or
+    none of it.
 
     Args:
         store: the data store to write to.
@@ -84,6 +85,9 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
         Raises:
             PayloadError: the reader holds neither outputs nor an error
                 ("no data found to write"), naming the output prefix.
+            LiteralConversionError: the outputs nest too deep to be read
+                back; its name says which value, and where in it. Nothing
+                is written.
             StorageError: the write failed; nothing was committed.
         """
         self._store.write_protobuf(*self._document(*reader.read()))
@@ -99,10 +103,15 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
 
         Raises:
             PayloadError: neither outputs nor an error.
+            LiteralConversionError: the outputs nest too deep to be read back.
         """
         if error is not None:
             return self.get_error_path(), error.to_error_document()
         if outputs is not None:
+            # Here: plugio.literals loads pydantic, which writing an error never needs.
+            from plugio.literals import check_nesting
+
+            check_nesting(outputs)
             return self.get_output_path(), outputs
         prefix = self.get_output_prefix_path()
         raise PayloadError(f"{prefix}: no data found to write: no outputs and no error", prefix)

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pytest
 from rig import Rig
 
-from plugio.core import ErrorDocument, LiteralMap
-from plugio.errors import PayloadError, PlugioError
+from plugio.core import ErrorDocument, Literal, LiteralMap
+from plugio.errors import LiteralConversionError, PayloadError, PlugioError
 from plugio.execution import ErrorKind, ExecutionError
 from plugio.paths import RemoteCheckpointPaths
 from plugio.readers import InMemoryOutputReader, OutputReader, RemoteFileOutputReader
@@ -79,6 +79,50 @@ def test_nothing_to_write_raises_naming_the_prefix(rig: Rig, put: object) -> Non
     assert paths.get_output_prefix_path() in str(raised.value)
     assert isinstance(raised.value, PlugioError)
     assert [info for page in rig.store.list(rig.ref("out")) for info in page] == []
+
+
+def nested(kind: str, depth: int) -> LiteralMap:
+    """Outputs built by hand: ``x`` holds 1 inside ``depth`` lists (or one-key dicts)."""
+    literal = Literal()
+    literal.scalar.primitive.integer = 1
+    for _ in range(depth):
+        outer = Literal()
+        if kind == "list":
+            outer.collection.literals.add().CopyFrom(literal)
+        else:
+            outer.map.literals["k"].CopyFrom(literal)
+        literal = outer
+    literals = LiteralMap()
+    literals.literals["x"].CopyFrom(literal)
+    return literals
+
+
+#: The deepest nesting of each kind that protobuf parses back, and the name the
+#: error gives one level deeper: the innermost list item, or the innermost dict
+#: (whose entry's value is out of reach).
+DEEPEST = [("list", 48, "x" + "[0]" * 49), ("dict", 32, "x" + "['k']" * 32)]
+
+
+@pytest.mark.parametrize(("kind", "depth", "name"), DEEPEST)
+def test_outputs_too_deep_to_read_back_are_refused_with_nothing_written(
+    rig: Rig, put: object, kind: str, depth: int, name: str
+) -> None:
+    writer, _ = writer_for(rig)
+    with pytest.raises(LiteralConversionError, match="nests too deep") as raised:
+        put(writer, InMemoryOutputReader(nested(kind, depth + 1)))  # type: ignore[operator]
+    assert raised.value.name == name
+    assert [info for page in rig.store.list(rig.ref("out")) for info in page] == []
+
+
+@pytest.mark.parametrize(("kind", "depth"), [(kind, depth) for kind, depth, _ in DEEPEST])
+def test_the_deepest_outputs_allowed_read_back(
+    rig: Rig, put: object, kind: str, depth: int
+) -> None:
+    writer, paths = writer_for(rig)
+    put(writer, InMemoryOutputReader(nested(kind, depth)))  # type: ignore[operator]
+    literals, error = RemoteFileOutputReader(rig.store, paths).read()
+    assert error is None
+    assert literals == nested(kind, depth)
 
 
 @pytest.mark.parametrize("error", ERRORS, ids=["user", "system-recoverable", "no-timestamp"])
