@@ -9,10 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from plugio.cli._output import EXIT_USAGE, console, emit_json, errors, plugio_errors
-from plugio.literals import LocalBlob, to_literal_map
-from plugio.paths import INPUTS_FILE
+from plugio.literals import LocalBlob
 from plugio.references import join
 from plugio.storage import DataStore
+from plugio.task import write_inputs
 
 app = typer.Typer(help="Create task inputs.", no_args_is_help=True)
 
@@ -45,12 +45,12 @@ def create(
     """Write PREFIX/inputs.pb from --set, --file and --json-file values."""
     collected = _collect(values or [], files or [], json_file)
     with plugio_errors():
-        store = DataStore.from_url(prefix)
-        literal_map = to_literal_map(
-            collected, store=store, raw_output_prefix=raw_output_prefix or join(prefix, "raw")
+        ref = write_inputs(
+            DataStore.from_url(prefix),
+            prefix,
+            collected,
+            raw_output_prefix=raw_output_prefix or join(prefix, "raw"),
         )
-        ref = join(prefix, INPUTS_FILE)
-        store.write_protobuf(ref, literal_map)
     if as_json:
         emit_json({"ref": ref, "names": sorted(collected)})
     else:

@@ -10,7 +10,8 @@ checkpoint for the next attempt under its raw output prefix::
     ... except Exception as exc:
     ...     report_failure(store, paths, exc)  # error.pb; then exit 0
 
-- inputs and outputs as values: :func:`read_inputs`, :func:`write_outputs`;
+- inputs and outputs as values: :func:`read_inputs`, :func:`write_outputs`,
+  and :func:`write_inputs` for whoever starts the attempt;
 - failures: :func:`report_failure` classifies an exception and writes
   ``error.pb`` as Flyte's SDK does; :func:`write_error_document` writes a
   given :class:`~plugio.execution.ExecutionError`;
@@ -52,6 +53,8 @@ if _typing.TYPE_CHECKING:
     from plugio.task._values import (
         read_inputs,
         read_inputs_async,
+        write_inputs,
+        write_inputs_async,
         write_outputs,
         write_outputs_async,
     )
@@ -86,6 +89,8 @@ _LAZY = {
     "TaskRun": "plugio.task._runtime",
     "read_inputs": "plugio.task._values",
     "read_inputs_async": "plugio.task._values",
+    "write_inputs": "plugio.task._values",
+    "write_inputs_async": "plugio.task._values",
     "write_outputs": "plugio.task._values",
     "write_outputs_async": "plugio.task._values",
 }
@@ -131,6 +136,8 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
     "write_deck_async",
     "write_error_document",
     "write_error_document_async",
+    "write_inputs",
+    "write_inputs_async",
     "write_outputs",
     "write_outputs_async",
 ]

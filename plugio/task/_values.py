@@ -1,4 +1,4 @@
-"""A task's inputs as values or a validated model, its outputs from values, a model or literals."""
+"""A task's inputs and outputs: read as values or a model, written from values or literals."""
 
 from __future__ import annotations
 
@@ -10,17 +10,24 @@ from pydantic import BaseModel
 from plugio.core import LiteralMap
 from plugio.errors import ConfigurationError
 from plugio.literals import check_nesting, from_literal_map, to_literal_map, to_literal_map_async
-from plugio.paths import RemoteFileOutputPaths
+from plugio.paths import InputPaths, RemoteFileOutputPaths
 from plugio.readers import InMemoryOutputReader, InputReader
 from plugio.storage import DataStore
 from plugio.writers import BufferedOutputWriter, OutputWriter, RemoteFileOutputWriter
 
-__all__ = ["read_inputs", "read_inputs_async", "write_outputs", "write_outputs_async"]
+__all__ = [
+    "read_inputs",
+    "read_inputs_async",
+    "write_inputs",
+    "write_inputs_async",
+    "write_outputs",
+    "write_outputs_async",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-Outputs: TypeAlias = Mapping[str, Any] | BaseModel | LiteralMap
-"""What a task's outputs may be given as: values by name, a model of them, or literals."""
+Values: TypeAlias = Mapping[str, Any] | BaseModel | LiteralMap
+"""What a task's inputs or outputs may be given as: values by name, a model of them, or literals."""
 
 
 @overload
@@ -74,7 +81,65 @@ async def read_inputs_async(
     return from_literal_map(await reader.get_async(), model, store=store)
 
 
-def write_outputs(writer: OutputWriter, values: Outputs, *, store: DataStore | None = None) -> None:
+def write_inputs(
+    store: DataStore,
+    input_prefix: str,
+    values: Values,
+    *,
+    raw_output_prefix: str | None = None,
+) -> str:
+    """Convert named inputs and store them as ``<input_prefix>/inputs.pb``; its reference.
+
+    What an engine (or a person, with ``plugio inputs create``) does before
+    an attempt starts. Local files and folders among the values are uploaded
+    first, under ``raw_output_prefix``, so the stored inputs never reference a
+    missing object. A ``LiteralMap`` is stored as it is, once checked to be
+    readable back.
+
+    Args:
+        store: Where the inputs (and uploads) go.
+        input_prefix: The attempt's input prefix.
+        values: A mapping of input names, a pydantic model of them, or the
+            ``LiteralMap`` itself.
+        raw_output_prefix: Where local files and folders are uploaded (a
+            fresh folder each); without it, a local path is refused.
+
+    Raises:
+        LiteralConversionError: an input cannot be converted, or nests too
+            deep for protobuf to read it back; it is named.
+        StorageError: an upload or the write failed.
+    """
+    ref = InputPaths(store, input_prefix).get_input_path()
+    if isinstance(values, LiteralMap):
+        check_nesting(values)
+        inputs = values
+    else:
+        inputs = to_literal_map(values, store=store, raw_output_prefix=raw_output_prefix)
+    store.write_protobuf(ref, inputs)
+    return ref
+
+
+async def write_inputs_async(
+    store: DataStore,
+    input_prefix: str,
+    values: Values,
+    *,
+    raw_output_prefix: str | None = None,
+) -> str:
+    """Async twin of :func:`write_inputs`; uploads run concurrently."""
+    ref = InputPaths(store, input_prefix).get_input_path()
+    if isinstance(values, LiteralMap):
+        check_nesting(values)
+        inputs = values
+    else:
+        inputs = await to_literal_map_async(
+            values, store=store, raw_output_prefix=raw_output_prefix
+        )
+    await store.write_protobuf_async(ref, inputs)
+    return ref
+
+
+def write_outputs(writer: OutputWriter, values: Values, *, store: DataStore | None = None) -> None:
     """Convert named outputs and commit them with ``writer`` (``outputs.pb``).
 
     Local files and folders among the values are uploaded first, under the
@@ -107,7 +172,7 @@ def write_outputs(writer: OutputWriter, values: Outputs, *, store: DataStore | N
 
 
 async def write_outputs_async(
-    writer: OutputWriter, values: Outputs, *, store: DataStore | None = None
+    writer: OutputWriter, values: Values, *, store: DataStore | None = None
 ) -> None:
     """Async twin of :func:`write_outputs`; uploads run concurrently."""
     if isinstance(values, LiteralMap):
