@@ -10,16 +10,22 @@ import typer
 from rich.table import Table
 
 from plugio.cli._output import console, emit_json, plugio_errors
-from plugio.references import join
 from plugio.storage import DataStore
-from plugio.stream import ConsoleLine, MetricRow, StreamEvent, StreamReader, sync
+from plugio.stream import (
+    ConsoleLine,
+    MetricRow,
+    StreamEvent,
+    StreamReader,
+    attempt_stream_prefix,
+    sync,
+)
 
 stream_app = typer.Typer(help="Live task streams.", no_args_is_help=True)
 
 
 def _stream_prefix(prefix: str, raw: bool) -> str:
-    """An attempt's output prefix names its stream at ``<prefix>/stream``."""
-    return prefix if raw else join(prefix, "stream")
+    """The stream: ``prefix`` itself, or the one ``plugio run`` keeps under it."""
+    return prefix if raw else attempt_stream_prefix(prefix)
 
 
 def logs(

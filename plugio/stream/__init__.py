@@ -31,6 +31,7 @@ from plugio.stream._layout import (
     StreamEvent,
     StreamHead,
     StreamState,
+    attempt_stream_prefix,
 )
 from plugio.stream._pipeline import FinishResult
 from plugio.stream._policy import StreamPolicy
@@ -53,6 +54,7 @@ __all__ = [
     "StreamSnapshot",
     "StreamState",
     "StreamWriter",
+    "attempt_stream_prefix",
     "follow",
     "pump_process",
     "read",

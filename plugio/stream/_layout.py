@@ -41,6 +41,7 @@ __all__ = [
     "StreamEvent",
     "StreamHead",
     "StreamState",
+    "attempt_stream_prefix",
     "chunk_ref",
     "decode_json",
     "encode_json",
@@ -64,6 +65,11 @@ class StreamState(str, enum.Enum):
     FAILED = "failed"
     KILLED = "killed"
     UNKNOWN = "unknown"
+
+
+def attempt_stream_prefix(output_prefix: str) -> str:
+    """Where ``plugio run`` keeps a task attempt's stream: ``<output_prefix>/stream``."""
+    return join(output_prefix, "stream")
 
 
 def head_ref(prefix: str) -> str:

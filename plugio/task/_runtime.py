@@ -46,9 +46,8 @@ from plugio.execution import ErrorKind, ExecutionError
 from plugio.literals import BlobRef, LocalBlob, from_literal_map, to_literal_map
 from plugio.paths import InputPaths, RemoteCheckpointPaths, random_raw_path
 from plugio.readers import InMemoryOutputReader, RemoteFileInputReader
-from plugio.references import join
 from plugio.storage import DataStore, ProgressCallback
-from plugio.stream import StreamState, StreamWriter, run_process
+from plugio.stream import StreamState, StreamWriter, attempt_stream_prefix, run_process
 from plugio.task._checkpoints import Checkpoint
 from plugio.task._deck import write_deck
 from plugio.task._error_document import Phase, report_failure, write_error_document
@@ -212,7 +211,7 @@ class TaskRun:
             ).returncode
         writer = StreamWriter(
             self.store,
-            join(self.outputs, "stream"),
+            attempt_stream_prefix(self.outputs),
             journal_dir=self.work / "journal",
             epoch=self.attempt,
         )
