@@ -254,6 +254,9 @@ def _key_error(base: str, key: object, reason: str) -> InvalidReferenceError:
     return InvalidReferenceError(f"cannot join {key!r} to {base!r}: {reason}", base)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _text_problem(text: object, *, reference: bool) -> str | None:
     if not isinstance(text, str):
         return f"expected a str, got {type(text).__name__}"
@@ -261,7 +264,7 @@ def _text_problem(text: object, *, reference: bool) -> str | None:
         return "it is empty"
     if reference and text != text.strip():
         return "it has surrounding whitespace"
-    if any(c < " " or c == "\x7f" for c in text):
+    if _CONTROL.search(text):
         return "it holds a control character"
     try:
         text.encode("utf-8")

@@ -28,10 +28,11 @@ from plugio.readers import (
     ErrorStrategy,
     RemoteFileOutputReader,
     SingleErrorStrategy,
+    exists_within,
     payload_limit,
 )
 from plugio.references import join
-from plugio.storage import DataStore, bounded_gather
+from plugio.storage import DataStore, ObjectInfo, bounded_gather
 
 __all__ = ["AttemptStatus", "check_attempts", "check_attempts_async"]
 
@@ -163,12 +164,28 @@ class _Batch:
         self.paths = [_PrefixPaths(prefix) for prefix in output_prefixes]
 
     def prefers_blocking(self) -> bool:
-        """Whether the store prefers blocking calls for every prefix."""
-        return all(self.store.prefers_blocking(paths.prefix) for paths in self.paths)
+        """Whether the store prefers blocking calls for every prefix (asked once per scheme)."""
+        prefixes = [paths.prefix for paths in self.paths]
+        one_per_scheme = {p.partition("://")[0] if "://" in p else "": p for p in prefixes}
+        return all(self.store.prefers_blocking(prefix) for prefix in one_per_scheme.values())
 
     def check_one_by_one(self) -> list[AttemptStatus]:
-        """Every attempt in turn, with the blocking calls, in this thread."""
-        return [self._check(paths) for paths in self.paths]
+        """Every attempt in turn, with the blocking calls, in this thread.
+
+        The error files are found as one batch of the strategy's, and the
+        outputs of the attempts without an error are HEADed as one batch of
+        the store's; each attempt's decision is then answered from those facts.
+        """
+        errors = self.strategy.find_errors(
+            self.store, [paths.error_path for paths in self.paths], self.limit
+        )
+        pairs = list(zip(self.paths, errors, strict=True))
+        unanswered = [paths.get_output_path() for paths, error in pairs if error is None]
+        heads = iter(self.store.head_many(unanswered))
+        return [
+            self._check(paths, _Facts(error, next(heads) if error is None else None, self.limit))
+            for paths, error in pairs
+        ]
 
     async def check_concurrently(self) -> list[AttemptStatus]:
         """Every attempt with the async calls, at most ``concurrency`` at once."""
@@ -178,8 +195,8 @@ class _Batch:
 
         return await bounded_gather([job(paths) for paths in self.paths], self.concurrency)
 
-    def _check(self, paths: _PrefixPaths) -> AttemptStatus:
-        answers = _AttemptAnswers(self._reader(paths))
+    def _check(self, paths: _PrefixPaths, facts: _Facts) -> AttemptStatus:
+        answers = _AttemptAnswers(self._reader(paths), facts)
         try:
             verdict = run_decision(self._decision(), answers.answer)
         except Exception as exc:
@@ -214,12 +231,16 @@ class _AttemptAnswers(ReaderAnswers):
     (one request for ``error.pb``); ``read_error`` then answers from it.
     """
 
-    def __init__(self, reader: RemoteFileOutputReader) -> None:
+    def __init__(self, reader: RemoteFileOutputReader, facts: _Facts | None = None) -> None:
         super().__init__(reader)
         self.files = reader
         self.error: ExecutionError | None = None
+        self.facts = facts
 
     def answer(self, question: Question) -> Any:
+        facts = self.facts
+        if facts is not None and question is not Question.READ_OUTPUTS:
+            return facts.answer(question)
         if question is Question.IS_ERROR:
             self.error = self.files.find_error()
             return self.error is not None
@@ -234,6 +255,37 @@ class _AttemptAnswers(ReaderAnswers):
         if question is Question.READ_ERROR:
             return self.error
         return await super().answer_async(question)
+
+
+class _Facts:
+    """An attempt's answers, found beforehand in batches: its error file, its outputs' HEAD.
+
+    A failure found for either is raised when its question is asked, as the
+    reader's own call would have raised it.
+    """
+
+    def __init__(
+        self,
+        error: ExecutionError | PlugioError | None,
+        outputs: ObjectInfo | PlugioError | None,
+        limit: int | None,
+    ) -> None:
+        self.error = error
+        self.outputs = outputs
+        self.limit = limit
+
+    def answer(self, question: Question) -> Any:
+        if question is Question.IS_ERROR or question is Question.READ_ERROR:
+            if isinstance(self.error, PlugioError):
+                raise self.error
+            return self.error is not None if question is Question.IS_ERROR else self.error
+        if question is Question.OUTPUTS_EXIST:
+            if isinstance(self.outputs, PlugioError):
+                raise self.outputs
+            return self.outputs is not None and exists_within(self.outputs, self.limit)
+        if question is Question.IS_FILE:
+            return True
+        raise ValueError(f"a remote-file attempt has no answer to {question.name}")
 
 
 class _PrefixPaths(OutputFilePaths):

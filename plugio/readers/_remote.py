@@ -11,8 +11,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
+from google.protobuf.message import DecodeError
+
 from plugio.core import ErrorDocument
-from plugio.errors import NotFoundError, PayloadTooLargeError, PlugioError
+from plugio.errors import CorruptPayloadError, NotFoundError, PayloadTooLargeError, PlugioError
 from plugio.execution import ErrorKind, ExecutionError
 from plugio.readers._reading import (
     context_on_error,
@@ -90,6 +92,19 @@ class ErrorStrategy(ABC):
             return None
         return await self.read_error_async(store, error_path, limit)
 
+    def find_errors(
+        self, store: DataStore, error_paths: list[str], limit: int | None
+    ) -> list[ExecutionError | PlugioError | None]:
+        """:meth:`find_error` of each path, one after another with the blocking calls;
+        a plugio error is returned for its attempt, not raised."""
+        found: list[ExecutionError | PlugioError | None] = []
+        for error_path in error_paths:
+            try:
+                found.append(self.find_error(store, error_path, limit))
+            except PlugioError as exc:
+                found.append(exc)
+        return found
+
 
 class SingleErrorStrategy(ErrorStrategy):
     """One ``error.pb`` at the error path (Flyte's default strategy).
@@ -116,6 +131,18 @@ class SingleErrorStrategy(ErrorStrategy):
         except PlugioError as exc:
             raise with_context(exc, _read_error_data_failed(error_path)) from exc
         return error_from_document(document, error_path)
+
+    def find_errors(
+        self, store: DataStore, error_paths: list[str], limit: int | None
+    ) -> list[ExecutionError | PlugioError | None]:
+        """The error files read as one batch (``DataStore.read_many``): on local disk a
+        missing file costs one system call."""
+        return [
+            _error_of(found, error_path)
+            for found, error_path in zip(
+                store.read_many(error_paths, limit=limit), error_paths, strict=True
+            )
+        ]
 
     async def read_error_async(
         self, store: DataStore, error_path: str, limit: int | None
@@ -334,3 +361,25 @@ def _earliest(refs: list[str], documents: list[ErrorDocument]) -> ExecutionError
 def _timestamp(document: ErrorDocument) -> tuple[int, int]:
     stamp = document.error.timestamp  # unset: 0, 0, the epoch
     return stamp.seconds, stamp.nanos
+
+
+def _error_of(
+    found: bytes | PlugioError | None, error_path: str
+) -> ExecutionError | PlugioError | None:
+    """What one read of a single error file says, as :meth:`SingleErrorStrategy.find_error`."""
+    if found is None or isinstance(found, PayloadTooLargeError):
+        return found
+    if isinstance(found, PlugioError):
+        return with_context(found, _read_error_data_failed(error_path))
+    document = ErrorDocument()
+    try:
+        document.ParseFromString(found)
+    except (DecodeError, RuntimeError, ValueError) as exc:
+        corrupt = CorruptPayloadError(
+            f"{error_path}: not a valid {ErrorDocument.DESCRIPTOR.full_name}"
+            f" ({len(found)} bytes): {exc}",
+            error_path,
+        )
+        corrupt.__cause__ = exc
+        return with_context(corrupt, _read_error_data_failed(error_path))
+    return error_from_document(document, error_path)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from plugio.errors import InvalidReferenceError
-from plugio.storage._keys import locate, protocol_of
+from plugio.storage._keys import local_key, locate, protocol_of
 from plugio.storage._model import ProgressCallback
 from plugio.storage._operations import Steps, drive, drive_async
 from plugio.storage._protocols import canonical_protocol
@@ -48,8 +48,12 @@ class Clients:
 
     def resolve(self, ref: str, *, folder: bool = False) -> tuple[Backend, str]:
         """The backend and key of ``ref``, by the one key rule."""
-        backend = self.backend(protocol_of(ref))
-        key = locate(ref)[1] if backend.keyed_by_url else backend.key_of(ref)
+        local = local_key(ref)  # a bare absolute path: the common case, parsed at once
+        if local is not None:
+            return self.backend("file"), local + "/" if folder and local != "/" else local
+        protocol = protocol_of(ref)
+        backend = self.backend(protocol)
+        key = locate(ref, protocol)[1] if backend.keyed_by_url else backend.key_of(ref)
         if folder and not key.endswith("/"):
             key += "/"  # a folder: list its contents, not its siblings sharing the name
         return backend, key
@@ -66,9 +70,18 @@ class Clients:
         return backend, key, target
 
     def run(self, backend: Backend, ref: str, operation: str, steps: Callable[[], Steps[T]]) -> T:
-        """Run a fresh ``steps()`` per attempt through the blocking face, retried."""
+        """Run a fresh ``steps()`` per attempt through the blocking face, retried.
+
+        Attempts on local disk and in memory are not bounded in time: no
+        network to wait on, and nothing could cancel a system call.
+        """
         return retrying_sync(
-            self._config.retry, ref, operation, self.secrets, lambda: drive(backend, steps())
+            self._config.retry,
+            ref,
+            operation,
+            self.secrets,
+            lambda: drive(backend, steps()),
+            bounded=not backend.prefers_blocking,
         )
 
     async def run_async(

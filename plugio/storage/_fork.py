@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["disown_loop", "keep_inherited", "track"]
+__all__ = ["detach_finalizers", "disown_loop", "keep_inherited", "track"]
 
 #: The fsspec I/O loop of the parent, noted just before a fork.
 _parent_loops: list[Any] = []
@@ -40,7 +40,7 @@ def track(filesystem: Any) -> None:
     _tracked.add(filesystem)
 
 
-def _detach_finalizers(owner: Any) -> None:
+def detach_finalizers(owner: Any) -> None:
     """Cancel the finalizers registered for ``owner`` (closing a client at exit, say).
 
     s3fs, gcsfs and adlfs each close their sessions from a ``weakref.finalize``
@@ -92,7 +92,7 @@ def _in_child() -> None:
         disown_loop(loop)
     _parent_loops.clear()
     for filesystem in list(_tracked or ()):
-        _detach_finalizers(filesystem)
+        detach_finalizers(filesystem)
         disown_loop(getattr(filesystem, "_loop", None))
         _inherited.append(filesystem)
     if _tracked is not None:

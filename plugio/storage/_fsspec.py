@@ -8,9 +8,11 @@ there, bounded by the retry policy's time for the attempt.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import types
-from collections.abc import Coroutine
+import weakref
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
 
 from fsspec.callbacks import Callback
@@ -148,12 +150,19 @@ class AsyncFsspecBackend(_FsspecKeys, Backend):
 
     keyed_by_url = False
 
-    def __init__(self, fs: Any, protocol: str) -> None:
+    def __init__(self, fs: Any, protocol: str, make: Callable[..., Any] | None = None) -> None:
         from plugio.storage._fork import track
 
         self.fs = fs
         self.protocol = protocol
         track(fs)  # a forked child must never close it
+        # Clients of the same settings bound to other event loops, made by ``make``.
+        self._make = make
+        self._on_loops: weakref.WeakKeyDictionary[Any, AsyncFsspecBackend] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._keepers: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
 
     @property
     def filesystem(self) -> Any:
@@ -167,11 +176,47 @@ class AsyncFsspecBackend(_FsspecKeys, Backend):
         return self.run(coro)
 
     async def call_async(self, hook: str, *args: Any) -> Any:
-        coro = getattr(self, f"{hook}_async")(*args)
-        loop = self.fs.loop
-        if asyncio.get_running_loop() is loop:
-            return await coro
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
+        loop = asyncio.get_running_loop()
+        backend = self if loop is self.fs.loop else self._on_loops.get(loop)
+        if backend is None:
+            backend = await self._bind(loop)
+        return await getattr(backend, f"{hook}_async")(*args)
+
+    async def _bind(self, loop: Any) -> AsyncFsspecBackend:
+        """A client of the same settings on ``loop``, closed when the loop shuts down.
+
+        An async call from any event loop then awaits its requests on that loop:
+        no thread hop. ``asyncio.run`` (and any runner that shuts down the
+        loop's async generators) closes the client before closing the loop.
+        """
+        if self._make is None:
+            raise RuntimeError(f"no client for {self.protocol!r} can be bound to this loop")
+        with self._lock:
+            bound = self._on_loops.get(loop)
+            if bound is None:
+                bound = type(self)(self._make(asynchronous=True, loop=loop), self.protocol)
+                keeper = _close_with_loop(bound)
+                self._on_loops[loop] = bound
+                self._keepers[loop] = keeper
+            else:
+                keeper = None
+        if keeper is not None:
+            await keeper.__anext__()  # now one of the loop's async generators
+        return bound
+
+    async def close_async(self) -> None:
+        """Close this client's connections (a client bound to a loop that is ending)."""
+        from plugio.storage._fork import detach_finalizers
+
+        try:
+            await self._close_session()
+        finally:
+            detach_finalizers(self.fs)
+
+    async def _close_session(self) -> None:
+        session = getattr(self.fs, "_session", None)
+        if session is not None and hasattr(session, "close"):
+            await session.close()
 
     def run(self, batch: Coroutine[Any, Any, T]) -> T:
         loop = self.fs.loop
@@ -248,9 +293,14 @@ class S3fsBackend(AsyncFsspecBackend):
 
     keyed_by_url = True
 
-    def __init__(self, fs: Any, protocol: str) -> None:
-        super().__init__(fs, protocol)
+    def __init__(self, fs: Any, protocol: str, make: Callable[..., Any] | None = None) -> None:
+        super().__init__(fs, protocol, make)
         fs.retries = 1  # one attempt per call: plugio's retry policy decides the rest
+
+    async def _close_session(self) -> None:
+        client = getattr(self.fs, "_s3", None)
+        if client is not None:
+            await client.__aexit__(None, None, None)
 
     async def info_async(self, path: str) -> Info:
         bucket, key, version = self.fs.split_path(path)
@@ -286,8 +336,8 @@ class AzureBackend(AsyncFsspecBackend):
 
     keyed_by_url = True
 
-    def __init__(self, fs: Any, protocol: str) -> None:
-        super().__init__(fs, protocol)
+    def __init__(self, fs: Any, protocol: str, make: Callable[..., Any] | None = None) -> None:
+        super().__init__(fs, protocol, make)
         # One attempt per call: plugio's retry policy decides the rest (the
         # SDK's own waits 15 s and more between attempts).
         policy = getattr(getattr(fs, "service_client", None), "_config", None)
@@ -301,14 +351,19 @@ class AzureBackend(AsyncFsspecBackend):
     ) -> None:
         await self.fs._put_file(local_path, path, callback=_Progress(progress))
 
+    async def _close_session(self) -> None:
+        from adlfs.spec import close_service_client
+
+        await close_service_client(self.fs)
+
 
 class GCSBackend(AsyncFsspecBackend):
     """gcsfs, with a bare object GET for metadata (gcsfs's info lists on a miss)."""
 
     keyed_by_url = True
 
-    def __init__(self, fs: Any, protocol: str) -> None:
-        super().__init__(fs, protocol)
+    def __init__(self, fs: Any, protocol: str, make: Callable[..., Any] | None = None) -> None:
+        super().__init__(fs, protocol, make)
         # gcsfs retries every request six times with waits of up to 32 s;
         # make one attempt and let plugio's retry policy decide the rest.
         single_attempt = getattr(type(fs)._request, "__wrapped__", None)
@@ -320,3 +375,11 @@ class GCSBackend(AsyncFsspecBackend):
             raise FileNotFoundError(path)
         info: Info = await self.fs._get_object(path)
         return info
+
+
+async def _close_with_loop(backend: AsyncFsspecBackend) -> AsyncIterator[None]:
+    """Suspended for the life of its loop; closes ``backend`` when the loop shuts down."""
+    try:
+        yield
+    finally:
+        await backend.close_async()

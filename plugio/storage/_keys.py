@@ -27,6 +27,7 @@ from plugio.storage._protocols import canonical_protocol, split_protocol, strip_
 __all__ = [
     "GO_KEYED",
     "is_temporary",
+    "local_key",
     "locate",
     "protocol_of",
     "reference_of",
@@ -51,18 +52,42 @@ def protocol_of(ref: str) -> str:
     return canonical_protocol(protocol or "file")
 
 
-def locate(ref: str) -> tuple[str, str]:
+def locate(ref: str, protocol: str | None = None) -> tuple[str, str]:
     """``(protocol, key)`` of ``ref`` under the one key rule, for Go-keyed protocols.
+
+    ``protocol`` is ``protocol_of(ref)`` when the caller knows it already.
 
     Raises:
         InvalidReferenceError: The reference is invalid, or its key has a
             ``..`` segment (it would name an object outside its prefix).
     """
-    protocol = protocol_of(ref)
+    protocol = protocol or protocol_of(ref)
     _, path = references.split_protocol(ref)
     if "/../" in f"/{path}/":
         raise InvalidReferenceError(f"{ref}: its key has a '..' segment", ref)
     return protocol, strip_local_path(path) if protocol == "file" else path
+
+
+#: What a bare absolute path may not hold: control characters, an empty or dot segment.
+_PLAIN_PATH = re.compile(r"/(?:[^\x00-\x1f\x7f/]+/)*[^\x00-\x1f\x7f/]*")
+_DOT_SEGMENT = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|//")
+
+
+def local_key(ref: str) -> str | None:
+    """The key of a bare absolute local path, or None for anything that needs parsing.
+
+    The same key :func:`locate` gives, found without parsing the reference:
+    a path with no ``.`` or ``..`` segment, no doubled ``/``, no control
+    character and no surrounding whitespace is its own key.
+    """
+    if (
+        not ref.startswith("/")
+        or ref[-1:].isspace()
+        or _PLAIN_PATH.fullmatch(ref) is None
+        or _DOT_SEGMENT.search(ref) is not None
+    ):
+        return None
+    return ref.rstrip("/") or "/"
 
 
 def reference_of(prefix_ref: str, key: str) -> str:

@@ -90,6 +90,12 @@ def _fsspec_backend(
         backend_class = _fsspec.AsyncFsspecBackend
     else:
         backend_class = _fsspec.SyncFsspecBackend
+    if issubclass(backend_class, _fsspec.AsyncFsspecBackend):
+
+        def make(**loop_options: Any) -> Any:
+            return fsspec.filesystem(protocol, **merged, **loop_options)
+
+        return backend_class(fs, protocol, make), merged
     backend: Backend = backend_class(fs, protocol)
     return backend, merged
 

@@ -93,7 +93,15 @@ def retrying_sync(
 ) -> T:
     """:func:`retrying` for a blocking ``attempt``, waiting with ``time.sleep``."""
     started = time.monotonic()
-    number = 1
+    if not bounded:
+        try:  # the common case, with nothing to set up
+            return attempt()
+        except Exception as exc:
+            delay = _delay_or_raise(policy, exc, ref, operation, secrets, 1, started)
+        time.sleep(delay)
+        number = 2
+    else:
+        number = 1
     while True:
         seconds = _attempt_seconds(policy, started) if bounded else None
         token = ATTEMPT_DEADLINE.set(None if seconds is None else time.monotonic() + seconds)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.protobuf.message import Message
 
+from plugio.errors import PlugioError
 from plugio.storage import _operations as ops
 from plugio.storage._clients import Clients
 from plugio.storage._keys import protocol_of, reference_of
@@ -25,6 +26,9 @@ __all__ = ["DataStore"]
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 _CONFIG_LIMIT: Any = object()
+LocalPath = str | os.PathLike[str]
+Progress = ProgressCallback | None
+Refs = builtins.list[str]
 
 
 class DataStore:
@@ -195,6 +199,37 @@ class DataStore:
         data = message.SerializeToString(deterministic=True)
         await self.write_bytes_async(ref, data, if_absent=if_absent)
 
+    # -- many at once -------------------------------------------------------
+    def read_many(
+        self, refs: Sequence[str], *, limit: Any = _CONFIG_LIMIT
+    ) -> builtins.list[bytes | PlugioError | None]:
+        """Each object's :meth:`read_bytes`, in order; a missing object is None and a
+        failure its plugio error (not raised). One by one on local disk and in
+        memory, else ``transfer.concurrency`` at once."""
+        from plugio.storage._many import read_many
+
+        return read_many(self, refs, self._limit(limit))
+
+    async def read_many_async(
+        self, refs: Sequence[str], *, limit: Any = _CONFIG_LIMIT
+    ) -> builtins.list[bytes | PlugioError | None]:
+        """Async twin of :meth:`read_many`."""
+        from plugio.storage._many import read_many_async
+
+        return await read_many_async(self, refs, self._limit(limit), self.transfer_concurrency)
+
+    def head_many(self, refs: Sequence[str]) -> builtins.list[ObjectInfo | PlugioError]:
+        """Each object's :meth:`head`, in order; a failure is its plugio error, not raised."""
+        from plugio.storage._many import head_many
+
+        return head_many(self, refs)
+
+    async def head_many_async(self, refs: Sequence[str]) -> builtins.list[ObjectInfo | PlugioError]:
+        """Async twin of :meth:`head_many`."""
+        from plugio.storage._many import head_many_async
+
+        return await head_many_async(self, refs, self.transfer_concurrency)
+
     # -- delete / copy / list -----------------------------------------------
     def delete(self, ref: str, *, recursive: bool = False) -> None:
         """Delete the object at ``ref`` (everything under it with ``recursive``).
@@ -249,13 +284,7 @@ class DataStore:
             yield page
 
     # -- files and folders --------------------------------------------------
-    def put(
-        self,
-        local_path: str | os.PathLike[str],
-        ref: str,
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> builtins.list[str]:
+    def put(self, local_path: LocalPath, ref: str, *, progress: Progress = None) -> Refs:
         """Upload a local file, or a folder's files, to ``ref``; the references written.
 
         A folder's files are named by their relative paths under ``ref``, each
@@ -267,25 +296,15 @@ class DataStore:
         return _transfer.upload(transfer, files)
 
     async def put_async(
-        self,
-        local_path: str | os.PathLike[str],
-        ref: str,
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> builtins.list[str]:
+        self, local_path: LocalPath, ref: str, *, progress: Progress = None
+    ) -> Refs:
         """Async twin of :meth:`put`."""
         from plugio.storage import _transfer
 
         transfer, files = self._upload_plan(local_path, ref, progress)
         return await _transfer.upload_async(transfer, files)
 
-    def get(
-        self,
-        ref: str,
-        local_path: str | os.PathLike[str],
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> builtins.list[str]:
+    def get(self, ref: str, local_path: LocalPath, *, progress: Progress = None) -> Refs:
         """Download an object, or every object under the prefix ``ref/``; local paths written.
 
         Raises ``InvalidReferenceError`` naming any listed key that would land
@@ -299,12 +318,8 @@ class DataStore:
         return _transfer.download(self._clients.transfer(ref, progress), plan)
 
     async def get_async(
-        self,
-        ref: str,
-        local_path: str | os.PathLike[str],
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> builtins.list[str]:
+        self, ref: str, local_path: LocalPath, *, progress: Progress = None
+    ) -> Refs:
         """Async twin of :meth:`get`."""
         from plugio.storage import _transfer
 

@@ -106,7 +106,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every secret in ``text`` (and every one a store registered) by asterisks."""
     from plugio.storage._redact import known_secrets
 
-    for secret in {*secrets, *known_secrets()}:
+    for secret in (*secrets, *known_secrets()):
         if secret and len(secret) >= 4:
             text = text.replace(secret, "**********")
     return text
@@ -128,6 +128,8 @@ def translate_error(
     if isinstance(exc, PlugioError):
         return exc
     message = scrub(f"{operation} failed: {_describe(exc)}", secrets)
+    if type(exc) is FileNotFoundError:  # the common case of a status check: answer it at once
+        return NotFoundError(message, ref)
     if _is_unparsed_response(exc):
         # The client could not parse what came back (a garbled status line, a
         # truncated body): no server status to classify, and a new request

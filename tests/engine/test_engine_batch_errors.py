@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -27,6 +27,7 @@ from plugio.errors import (
 from plugio.execution import ErrorKind, ExecutionError
 from plugio.readers import EarliestErrorStrategy, ErrorStrategy
 from plugio.storage import DataStore
+from plugio_conformance.abstract._engine import break_prefix as break_requests_under
 
 NOON = datetime(2025, 3, 4, 12, 0, tzinfo=timezone.utc)
 OUTPUTS = LiteralMap(literals={"a": Literal(scalar=Scalar(primitive=Primitive(integer=1)))})
@@ -98,39 +99,7 @@ def break_prefix(monkeypatch: pytest.MonkeyPatch) -> Callable[[DataStore, str, E
     """Make every request of ``store`` under a prefix raise, sync and async alike."""
 
     def apply(store: DataStore, prefix: str, problem: Exception) -> None:
-        def broken(ref: str) -> bool:
-            return ref.startswith(f"{prefix}/")
-
-        for name in ("head", "read_bytes"):
-            sync, native = getattr(store, name), getattr(store, f"{name}_async")
-
-            def blocking(ref: str, *args: Any, _call: Any = sync, **kwargs: Any) -> Any:
-                if broken(ref):
-                    raise problem
-                return _call(ref, *args, **kwargs)
-
-            async def awaited(ref: str, *args: Any, _call: Any = native, **kwargs: Any) -> Any:
-                if broken(ref):
-                    raise problem
-                return await _call(ref, *args, **kwargs)
-
-            monkeypatch.setattr(store, name, blocking)
-            monkeypatch.setattr(store, f"{name}_async", awaited)
-        listing, listing_async = store.list, store.list_async
-
-        def list_blocking(ref: str, **kwargs: Any) -> Iterator[Any]:
-            if broken(ref):
-                raise problem
-            return listing(ref, **kwargs)
-
-        async def list_awaited(ref: str, **kwargs: Any) -> AsyncIterator[Any]:
-            if broken(ref):
-                raise problem
-            async for page in listing_async(ref, **kwargs):
-                yield page
-
-        monkeypatch.setattr(store, "list", list_blocking)
-        monkeypatch.setattr(store, "list_async", list_awaited)
+        break_requests_under(monkeypatch, store, prefix, problem)
 
     return apply
 

@@ -176,11 +176,11 @@ def test_the_blocking_batch_answers_a_failure_in_one_request() -> None:
         AttemptState.SUCCEEDED,
         AttemptState.NOT_READY,
     ]
-    assert store.requests == [
+    assert store.requests == [  # the error files as one batch, then the outputs' HEADs
         ("read", f"{failed}/error.pb"),
         ("read", f"{done}/error.pb"),
-        ("head", f"{done}/outputs.pb"),
         ("read", f"{waiting}/error.pb"),
+        ("head", f"{done}/outputs.pb"),
         ("head", f"{waiting}/outputs.pb"),
     ]
 

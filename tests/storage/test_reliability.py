@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import servers
@@ -98,14 +98,15 @@ MARGIN = 1.5
 def silent_store(name: str, request: pytest.FixtureRequest, port: int) -> tuple[DataStore, str]:
     server: Any = request.getfixturevalue(f"{'s3' if name == 's3fs' else name}_server")
     endpoint = f"http://127.0.0.1:{port}"
-    retry = {"deadline": DEADLINE, "max_attempts": 10}
     config: StorageConfig
     if name in ("s3", "s3fs"):
-        config = s3_config(server, endpoint, client="obstore" if name == "s3" else "s3fs", **retry)
+        client: Literal["obstore", "s3fs"] = "obstore" if name == "s3" else "s3fs"
+        config = s3_config(server, endpoint, client, deadline=DEADLINE, max_attempts=10)
         return DataStore(config), f"s3://{server.bucket}/silent/x.pb"
     if name == "gcs":
-        return DataStore(gcs_config(server, endpoint, **retry)), f"gs://{server.bucket}/silent/x.pb"
-    config = azure_config(server, endpoint, **retry)
+        config = gcs_config(server, endpoint, deadline=DEADLINE, max_attempts=10)
+        return DataStore(config), f"gs://{server.bucket}/silent/x.pb"
+    config = azure_config(server, endpoint, deadline=DEADLINE, max_attempts=10)
     return DataStore(config), f"abfs://{server.container}/silent/x.pb"
 
 
@@ -247,9 +248,9 @@ def test_credentials_stay_out_of_sdk_debug_logs_and_errors(
 
 def secret(value: str) -> Any:
     """A credential value as the config takes it."""
-    from plugio.config import S3Options
+    from plugio.config import SecretStr
 
-    return S3Options(session_token=value).session_token
+    return SecretStr(value)
 
 
 def chain(error: BaseException) -> Iterator[BaseException]:

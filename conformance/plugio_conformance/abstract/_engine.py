@@ -53,7 +53,7 @@ from plugio_conformance.abstract._values import (
 )
 from plugio_conformance.abstract._writers import RecordingReader
 
-__all__ = ["EngineBatchTests", "EngineVisibleTests"]
+__all__ = ["EngineBatchTests", "EngineVisibleTests", "break_prefix"]
 
 
 class EngineBatchTests(ConformanceFixtures):
@@ -160,7 +160,7 @@ class EngineBatchTests(ConformanceFixtures):
         prefixes = [join(base_url, "batch", f"attempt-{index}") for index in range(6)]
         for prefix in prefixes[::2]:
             write_attempt(prefix, outputs=integers(a=1))
-        _break_prefix(monkeypatch, store, prefixes[3], problem)
+        break_prefix(monkeypatch, store, prefixes[3], problem)
         statuses = self._check(store, prefixes, concurrency=2)
         expected = [AttemptState.SUCCEEDED, AttemptState.NOT_READY] * 3
         expected[3] = AttemptState.ERROR
@@ -276,7 +276,7 @@ def _document(error: Any) -> bytes:
     return data
 
 
-def _break_prefix(
+def break_prefix(
     monkeypatch: pytest.MonkeyPatch, store: DataStore, prefix: str, problem: Exception
 ) -> None:
     """Make every request of ``store`` under ``prefix`` raise ``problem``, on both faces."""
@@ -299,6 +299,22 @@ def _break_prefix(
 
         monkeypatch.setattr(store, name, blocking)
         monkeypatch.setattr(store, f"{name}_async", awaited)
+    for name in ("head_many", "read_many"):  # each item answers as the single call would
+        many, many_async = getattr(store, name), getattr(store, f"{name}_async")
+
+        def each(refs: list[str], found: list[Any]) -> list[Any]:
+            return [problem if broken(ref) else item for ref, item in zip(refs, found, strict=True)]
+
+        def blocking_many(refs: list[str], *args: Any, _call: Any = many, **kwargs: Any) -> Any:
+            return each(refs, _call(refs, *args, **kwargs))
+
+        async def awaited_many(
+            refs: list[str], *args: Any, _call: Any = many_async, **kwargs: Any
+        ) -> Any:
+            return each(refs, await _call(refs, *args, **kwargs))
+
+        monkeypatch.setattr(store, name, blocking_many)
+        monkeypatch.setattr(store, f"{name}_async", awaited_many)
     listing, listing_async = store.list, store.list_async
 
     def list_blocking(ref: str, **kwargs: Any) -> Iterator[Any]:

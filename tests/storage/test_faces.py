@@ -187,3 +187,49 @@ def native_blocking(store: DataStore, ref: str) -> bool:
     """Whether the blocking face of ``ref``'s backend calls its client directly."""
     backend, _ = store._clients.resolve(ref)
     return type(backend).__name__ in ("LocalBackend", "ObstoreBackend")
+
+
+@pytest.mark.parametrize("rig", ["s3", "s3fs", "gcs", "azure"], indirect=True)
+def test_async_calls_await_their_requests_on_the_callers_loop(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No thread hop behind an async call on obstore or fsspec's async clients.
+
+    (An SDK may still use a worker thread for its own reasons: aiohttp looks
+    up proxy settings in one, for Azure's client.)
+    """
+
+    ref = rig.ref("on-my-loop.bin")
+    rig.store.write_bytes(ref, b"mine")
+    rig.store.read_bytes(ref)  # the store's clients exist now
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("an async storage call left the caller's event loop")
+
+    async def calls() -> tuple[bytes, bool, list[str]]:
+        await rig.store.read_bytes_async(ref)  # binds a client to this loop, if it needs one
+        monkeypatch.setattr(asyncio, "run_coroutine_threadsafe", refuse)
+        await rig.store.write_bytes_async(ref, b"again")
+        data = await rig.store.read_bytes_async(ref)
+        exists = await rig.store.exists_async(ref)
+        listed = [info.ref async for page in rig.store.list_async(rig.base + "/") for info in page]
+        monkeypatch.undo()
+        return data, exists, listed
+
+    for _ in range(2):  # a second loop gets a client of its own, closed with the loop
+        assert asyncio.run(calls()) == (b"again", True, [ref])
+
+
+LOCAL_PATHS = st.lists(
+    st.sampled_from(["a", "b c", "..", ".", "", "~", "%41", "é", "x\ty", " s", "#?", "a/"]),
+    max_size=5,
+).map(lambda parts: "/" + "/".join(parts))
+
+
+@given(LOCAL_PATHS)
+def test_the_fast_local_key_is_the_key_rules(ref: str) -> None:
+    from plugio.storage._keys import local_key, locate
+
+    key = local_key(ref)
+    if key is not None:  # None: the reference takes the full parse
+        assert locate(ref)[1] == key
