@@ -328,3 +328,35 @@ def test_temporary_names_fit_the_file_system(tmp_path: Path) -> None:
     accented = "é" * 127  # 254 bytes
     store.write_bytes(str(tmp_path / accented), b"y")
     assert (tmp_path / accented).read_bytes() == b"y"
+
+
+# -- a failed large upload leaves no multipart upload behind --------------------------
+def test_a_failed_multipart_upload_is_aborted(
+    proxied: Proxied,  # noqa: F811
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    if proxied.name not in ("s3", "s3fs"):
+        pytest.skip("GCS and Azure drop uncommitted uploads by themselves")
+    import s3fs
+
+    server: servers.S3Server = request.getfixturevalue("s3_server")
+    large = tmp_path / "large.bin"
+    large.write_bytes(os.urandom(24 * 1024 * 1024))  # three parts of 8 MiB
+    ref = proxied.ref(f"multipart-{random.getrandbits(32):x}.bin")
+    proxied.proxy.fail_always(
+        500, code="InternalError", match=lambda _, target: "partNumber=" in target
+    )
+    with pytest.raises(TransientStorageError):
+        proxied.store.put(large, ref)
+    assert proxied.proxy.failures_injected > 0  # parts were sent, and refused
+    proxied.proxy.clear()
+    direct = s3fs.S3FileSystem(
+        key=server.access_key_id,
+        secret=server.secret_access_key,
+        endpoint_url=server.endpoint_url,
+        skip_instance_cache=True,
+    )
+    key = ref.split("/", 3)[3]
+    pending = direct.call_s3("list_multipart_uploads", Bucket=server.bucket, Prefix=key)
+    assert pending.get("Uploads", []) == []
