@@ -91,6 +91,18 @@ class Backend(ABC):
         """In a forked child: never use or close this backend's clients again."""
         return
 
+    def sweep(self, key_prefix: str) -> None:
+        """Abort the multipart uploads under ``key_prefix`` that a killed process left.
+
+        Only uploads started more than ``_keys.STALE_AFTER`` ago count; stores
+        without multipart uploads have nothing to sweep.
+        """
+        return
+
+    async def sweep_async(self, key_prefix: str) -> None:
+        """Async twin of :meth:`sweep`."""
+        return
+
 
 class BlockingBackend(Backend):
     """A client with blocking calls; its async face runs them in a worker thread."""

@@ -302,6 +302,11 @@ class S3fsBackend(AsyncFsspecBackend):
         if client is not None:
             await client.__aexit__(None, None, None)
 
+    async def sweep_async(self, key_prefix: str) -> None:
+        from plugio.storage._sweep import sweep_async
+
+        await sweep_async(self.fs, key_prefix)
+
     async def info_async(self, path: str) -> Info:
         bucket, key, version = self.fs.split_path(path)
         if not key or key.endswith("/"):

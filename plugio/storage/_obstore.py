@@ -1,15 +1,11 @@
-"""``s3://`` through obstore: Rust's object_store, both faces native.
+"""``s3://`` through obstore (the ``obstore`` extra): Rust's object_store, both faces native.
 
-The ``obstore`` extra installs it. Each request costs a few microseconds of
-Python, against about two and a half milliseconds through botocore, which is
-what bounds a status check of thousands of attempts on a small machine.
-
-Blocking hooks call obstore's blocking functions (no event loop), async hooks
-its coroutines, which complete on whichever event loop awaits them (no
-thread hop). obstore's own retries are off (plugio's policy decides); its
-connect and request timeouts come from the policy, so a blocking attempt is
-bounded too. Its errors carry the HTTP status and the S3 error code in their
-text, which ``_translate`` reads.
+Each request costs a few microseconds of Python against about two and a half
+milliseconds through botocore. Blocking hooks call obstore's blocking functions
+(no event loop), async hooks its coroutines, which complete on whichever loop
+awaits them (no thread hop). obstore's retries are off (plugio's policy
+decides) and its timeouts come from the policy; its errors carry the HTTP
+status and S3 error code in their text, which ``_translate`` reads.
 """
 
 from __future__ import annotations
@@ -86,6 +82,8 @@ class ObstoreBackend(Backend):
         self._lock = threading.Lock()
         self._large_uploads = 0
         self._filesystem: Any = None
+        #: s3fs's arguments for the same bucket and credentials, to sweep stale uploads.
+        self.sweeper_options: dict[str, Any] | None = None
 
     # -- the faces ------------------------------------------------------------
     def call(self, hook: str, *args: Any) -> Any:
@@ -269,6 +267,18 @@ class ObstoreBackend(Backend):
                 max_concurrency=parts,
             )
 
+    def sweep(self, key_prefix: str) -> None:
+        """Abort stale multipart uploads, through s3fs (obstore cannot list them)."""
+        from plugio.storage._sweep import sweep_blocking
+
+        if self.sweeper_options is not None:
+            sweep_blocking(self.sweeper_options, key_prefix)
+
+    async def sweep_async(self, key_prefix: str) -> None:
+        import asyncio
+
+        await asyncio.to_thread(self.sweep, key_prefix)  # rare: once per large upload
+
     def open(self, path: str, mode: str, block_size: int) -> Any:
         """A streaming reader, or a writer that uploads in parts and aborts on error."""
         import obstore
@@ -343,12 +353,8 @@ def _folder(key: str) -> str:
 
 
 def _info(name: str, meta: Mapping[str, Any]) -> Info:
-    return {
-        "name": name,
-        "size": meta.get("size"),
-        "ETag": meta.get("e_tag"),
-        "LastModified": meta.get("last_modified"),
-    }
+    size, tag, modified = meta.get("size"), meta.get("e_tag"), meta.get("last_modified")
+    return {"name": name, "size": size, "ETag": tag, "LastModified": modified}
 
 
 def _found(bucket: str, key_prefix: str, listed: Any) -> list[Info]:
@@ -365,7 +371,7 @@ def _listed(store: Any, folder: str) -> Iterator[Mapping[str, Any]]:
     import obstore
 
     for batch in obstore.list(store, folder.rstrip("/") or None, chunk_size=1000):
-        for meta in _sequence(batch):
+        for meta in _in(batch):
             if meta["path"].startswith(folder) and not meta["path"].endswith("/"):
                 yield meta
 
@@ -376,12 +382,12 @@ async def _listed_async(store: Any, folder: str) -> Any:
 
     stream: Any = obstore.list(store, folder.rstrip("/") or None, chunk_size=1000)
     async for batch in stream:
-        for meta in _sequence(batch):
+        for meta in _in(batch):
             if meta["path"].startswith(folder) and not meta["path"].endswith("/"):
                 yield meta
 
 
-def _sequence(batch: Any) -> Sequence[Mapping[str, Any]]:
+def _in(batch: Any) -> Sequence[Mapping[str, Any]]:
     return batch  # type: ignore[no-any-return]
 
 

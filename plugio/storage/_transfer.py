@@ -200,9 +200,19 @@ def _outside(ref: str, local_path: str) -> InvalidReferenceError:
 
 # -- blocking face -----------------------------------------------------------
 def upload(transfer: Transfer, files: list[Upload]) -> list[str]:
-    """Upload ``files``; the references written, in order."""
+    """Upload ``files``; the references written, in order.
+
+    Before the first file large enough for a multipart upload, the uploads a
+    killed process left under the same prefix are aborted.
+    """
     if not transfer.backend.prefers_blocking:
         return transfer.backend.run(upload_async(transfer, files))
+    prefix = _multipart_prefix(transfer, files)
+    if prefix is not None:
+        try:
+            transfer.backend.call("sweep", prefix)
+        except Exception as exc:  # maintenance: never fail an upload for it
+            _sweep_failed(prefix, exc)
     total = _Total(sum(file.size for file in files), transfer.progress)
     return [_upload_one(transfer, file, _FileProgress(total)) for file in files]
 
@@ -250,6 +260,9 @@ def _retry(transfer: Transfer, ref: str, operation: str, attempt: Callable[[], s
 # -- async face --------------------------------------------------------------
 async def upload_async(transfer: Transfer, files: list[Upload]) -> list[str]:
     """Async twin of :func:`upload`: up to ``concurrency`` files at once."""
+    prefix = _multipart_prefix(transfer, files)
+    if prefix is not None:
+        await _sweep(transfer, prefix)
     total = _Total(sum(file.size for file in files), transfer.progress)
 
     def job(file: Upload) -> Callable[[], Any]:
@@ -296,6 +309,29 @@ async def _retry_async(transfer: Transfer, ref: str, operation: str, attempt: An
         transfer.policy, ref, operation, transfer.secrets, attempt, bounded=False
     )
     return result
+
+
+def _multipart_prefix(transfer: Transfer, files: list[Upload]) -> str | None:
+    """The key prefix shared by the files that go up in parts, if any does."""
+    large = [file.key for file in files if file.size > transfer.chunk_size]
+    # A raw key prefix, as S3 lists by: character by character, not by folder.
+    return os.path.commonprefix(large) if large else None  # noqa: RUF071
+
+
+async def _sweep(transfer: Transfer, prefix: str) -> None:
+    """Abort stale uploads under ``prefix``; a failure only means they stay (logged)."""
+    try:
+        await transfer.backend.call_async("sweep", prefix)
+    except Exception as exc:  # maintenance: never fail an upload for it
+        _sweep_failed(prefix, exc)
+
+
+def _sweep_failed(prefix: str, exc: Exception) -> None:
+    import logging
+
+    logging.getLogger("plugio.storage").warning(
+        "could not sweep stale multipart uploads under %s: %s", prefix, type(exc).__name__
+    )
 
 
 def _make_folder(path: str, folders: set[str], retried: bool) -> None:

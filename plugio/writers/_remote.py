@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from google.protobuf.message import Message
-
 from plugio.core import LiteralMap
 from plugio.errors import PayloadError
 from plugio.execution import ExecutionError
@@ -90,28 +88,30 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
                 is written.
             StorageError: the write failed; nothing was committed.
         """
-        self._store.write_protobuf(*self._document(*reader.read()))
+        self._store.write_bytes(*self._document(*reader.read()))
 
     async def put_async(self, reader: OutputReader) -> None:
         """Async twin of :meth:`put`, with ``reader.read_async()`` and the store's async write."""
-        await self._store.write_protobuf_async(*self._document(*await reader.read_async()))
+        await self._store.write_bytes_async(*self._document(*await reader.read_async()))
 
     def _document(
         self, outputs: LiteralMap | None, error: ExecutionError | None
-    ) -> tuple[str, Message]:
-        """The reference and message to store for what a reader returned.
+    ) -> tuple[str, bytes]:
+        """The reference and the bytes (deterministic) to store for what a reader returned.
 
         Raises:
             PayloadError: neither outputs nor an error.
             LiteralConversionError: the outputs nest too deep to be read back.
         """
         if error is not None:
-            return self.get_error_path(), error.to_error_document()
+            document = error.to_error_document().SerializeToString(deterministic=True)
+            return self.get_error_path(), document
         if outputs is not None:
             # Here: plugio.literals loads pydantic, which writing an error never needs.
             from plugio.literals import check_nesting
 
-            check_nesting(outputs)
-            return self.get_output_path(), outputs
+            data = outputs.SerializeToString(deterministic=True)
+            check_nesting(outputs, data)  # the bytes written are the bytes checked
+            return self.get_output_path(), data
         prefix = self.get_output_prefix_path()
         raise PayloadError(f"{prefix}: no data found to write: no outputs and no error", prefix)

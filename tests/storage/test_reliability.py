@@ -360,3 +360,41 @@ def test_a_failed_multipart_upload_is_aborted(
     key = ref.split("/", 3)[3]
     pending = direct.call_s3("list_multipart_uploads", Bucket=server.bucket, Prefix=key)
     assert pending.get("Uploads", []) == []
+
+
+@pytest.mark.parametrize("client", ["obstore", "s3fs"])
+def test_uploads_a_killed_process_left_are_aborted_by_the_next_large_upload(
+    client: Literal["obstore", "s3fs"],
+    s3_server: servers.S3Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import s3fs
+
+    from plugio.storage import _sweep
+
+    direct = s3fs.S3FileSystem(
+        key=s3_server.access_key_id,
+        secret=s3_server.secret_access_key,
+        endpoint_url=s3_server.endpoint_url,
+        skip_instance_cache=True,
+    )
+    folder = f"sweep-{random.getrandbits(32):x}"
+    left = direct.call_s3(
+        "create_multipart_upload", Bucket=s3_server.bucket, Key=f"{folder}/big.bin"
+    )
+    large = tmp_path / "big.bin"
+    large.write_bytes(os.urandom(9 * 1024 * 1024))  # more than one 8 MiB part
+    store = DataStore(s3_config(s3_server, client=client))
+    monkeypatch.setattr(_sweep, "STALE_AFTER", 3600.0)
+    store.put(large, f"s3://{s3_server.bucket}/{folder}/big.bin")  # a live upload is kept
+    assert pending(direct, s3_server.bucket, folder) == [left["UploadId"]]
+    monkeypatch.setattr(_sweep, "STALE_AFTER", -1.0)  # as if it were old
+    store.put(large, f"s3://{s3_server.bucket}/{folder}/big.bin")
+    assert pending(direct, s3_server.bucket, folder) == []
+    assert store.read_bytes(f"s3://{s3_server.bucket}/{folder}/big.bin") == large.read_bytes()
+
+
+def pending(files: Any, bucket: str, prefix: str) -> list[str]:
+    found = files.call_s3("list_multipart_uploads", Bucket=bucket, Prefix=prefix)
+    return [upload["UploadId"] for upload in found.get("Uploads", [])]
