@@ -133,6 +133,7 @@ def test_the_deadline_holds_against_a_server_that_never_answers(
     elapsed = time.monotonic() - started
     assert raised.value.ref == ref
     assert DEADLINE * 0.9 <= elapsed <= DEADLINE + MARGIN, f"{elapsed:.2f}s"
+    print(f"{name} {operation} {face}: failed after {elapsed:.2f}s, deadline {DEADLINE:.1f}s")
 
 
 # -- fork ------------------------------------------------------------------------
