@@ -83,6 +83,7 @@ _LOCAL_SCHEMES = ("file", "memory")  # the only schemes whose container may be e
 _SAFE_SEGMENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9_~.-]+"
 _SAFE_URL = re.compile(rf"(?P<scheme>[a-z][a-z0-9]*)://{_SAFE_SEGMENT}(?:/{_SAFE_SEGMENT})*/?")
 _SAFE_KEY = re.compile(rf"{_SAFE_SEGMENT}(?:/{_SAFE_SEGMENT})*")
+_SAFE_LOCAL = re.compile(rf"(?:/{_SAFE_SEGMENT})+/?")
 
 
 @dataclass(frozen=True)
@@ -234,11 +235,11 @@ def name(ref: str) -> str:
 def _fast_join(base: str, keys: tuple[str, ...]) -> str | None:
     """Go's result, computed directly when nothing can need escaping or resolving.
 
-    A base and keys made only of unreserved characters, with no empty, ``.`` or
-    ``..`` segment, resolve to plain concatenation in Go; anything else (or
-    ``None`` here) takes the full algorithm.
+    A base (URL or absolute local path) and keys made only of unreserved
+    characters, with no empty, ``.`` or ``..`` segment, resolve to plain
+    concatenation; anything else (or ``None`` here) takes the full algorithm.
     """
-    if not keys or _SAFE_URL.fullmatch(base) is None:
+    if not keys or (_SAFE_URL.fullmatch(base) is None and _SAFE_LOCAL.fullmatch(base) is None):
         return None
     stripped = [key.strip("/") for key in keys]
     if not all(_SAFE_KEY.fullmatch(key) for key in stripped):

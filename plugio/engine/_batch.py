@@ -196,9 +196,13 @@ class _Batch:
         return await bounded_gather([job(paths) for paths in self.paths], self.concurrency)
 
     def _check(self, paths: _PrefixPaths, facts: _Facts) -> AttemptStatus:
-        answers = _AttemptAnswers(self._reader(paths), facts)
+        def answer(question: Question) -> Any:
+            if question is Question.READ_OUTPUTS:  # the one answer not found beforehand
+                return self._reader(paths).read()
+            return facts.answer(question)
+
         try:
-            verdict = run_decision(self._decision(), answers.answer)
+            verdict = run_decision(self._decision(), answer)
         except Exception as exc:
             if not is_attempt_problem(exc):
                 raise
@@ -225,28 +229,17 @@ class _Batch:
 
 
 class _AttemptAnswers(ReaderAnswers):
-    """A remote-file reader's answers, with the error found in one go.
+    """A remote-file reader's async answers, with the error found in one go.
 
-    ``is_error`` asks the reader's ``find_error``, which also reads the error
-    (one request for ``error.pb``); ``read_error`` then answers from it.
+    ``is_error`` asks the reader's ``find_error_async``, which also reads the
+    error (one request for ``error.pb``); ``read_error`` then answers from it.
+    (The blocking batch answers from :class:`_Facts` instead.)
     """
 
-    def __init__(self, reader: RemoteFileOutputReader, facts: _Facts | None = None) -> None:
+    def __init__(self, reader: RemoteFileOutputReader) -> None:
         super().__init__(reader)
         self.files = reader
         self.error: ExecutionError | None = None
-        self.facts = facts
-
-    def answer(self, question: Question) -> Any:
-        facts = self.facts
-        if facts is not None and question is not Question.READ_OUTPUTS:
-            return facts.answer(question)
-        if question is Question.IS_ERROR:
-            self.error = self.files.find_error()
-            return self.error is not None
-        if question is Question.READ_ERROR:
-            return self.error
-        return super().answer(question)
 
     async def answer_async(self, question: Question) -> Any:
         if question is Question.IS_ERROR:

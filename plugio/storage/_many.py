@@ -37,20 +37,26 @@ _WHOLE_STORE = (ConfigurationError, MissingDependencyError, InvalidReferenceErro
 HeadResult = ObjectInfo | PlugioError
 
 
-def read_many(store: DataStore, refs: Sequence[str], limit: int | None) -> list[ReadResult]:
-    """Each object's bytes, None where it is missing, or the plugio error reading it met."""
+def read_many(
+    store: DataStore, refs: Sequence[str], limit: int | None, *, direct: bool = True
+) -> list[ReadResult]:
+    """Each object's bytes, None where it is missing, or the plugio error reading it met.
+
+    ``direct`` False: the store reads its own way (a subclass overriding
+    ``read_bytes``), so each item goes through that method.
+    """
     if not _prefers_blocking(store, refs):
         return _run(store, refs, read_many_async(store, refs, limit, store.transfer_concurrency))
-    if _overridden(store, "read_bytes"):  # a store of its own reads its own way
+    if not direct:
         return [_answer(partial(store.read_bytes, ref, limit=limit)) for ref in refs]
     return [_read_first(store, ref, limit) for ref in refs]
 
 
-def head_many(store: DataStore, refs: Sequence[str]) -> list[HeadResult]:
+def head_many(store: DataStore, refs: Sequence[str], *, direct: bool = True) -> list[HeadResult]:
     """Each object's metadata (``exists`` False when missing), or the plugio error met."""
     if not _prefers_blocking(store, refs):
         return _run(store, refs, head_many_async(store, refs, store.transfer_concurrency))
-    if _overridden(store, "head"):
+    if not direct:
         return [_head_answer(ref, _answer(partial(store.head, ref))) for ref in refs]
     return [_head_first(store, ref) for ref in refs]
 
@@ -131,12 +137,6 @@ async def _answer_async(read: Callable[[], Awaitable[T]]) -> T | PlugioError | N
         raise
     except PlugioError as exc:
         return exc
-
-
-def _overridden(store: DataStore, name: str) -> bool:
-    from plugio.storage._store import DataStore
-
-    return getattr(type(store), name) is not getattr(DataStore, name)
 
 
 def _prefers_blocking(store: DataStore, refs: Sequence[str]) -> bool:

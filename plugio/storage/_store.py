@@ -208,7 +208,8 @@ class DataStore:
         memory, else ``transfer.concurrency`` at once."""
         from plugio.storage._many import read_many
 
-        return read_many(self, refs, self._limit(limit))
+        direct = type(self).read_bytes is DataStore.read_bytes  # else: its own way
+        return read_many(self, refs, self._limit(limit), direct=direct)
 
     async def read_many_async(
         self, refs: Sequence[str], *, limit: Any = _CONFIG_LIMIT
@@ -222,7 +223,7 @@ class DataStore:
         """Each object's :meth:`head`, in order; a failure is its plugio error, not raised."""
         from plugio.storage._many import head_many
 
-        return head_many(self, refs)
+        return head_many(self, refs, direct=type(self).head is DataStore.head)
 
     async def head_many_async(self, refs: Sequence[str]) -> builtins.list[ObjectInfo | PlugioError]:
         """Async twin of :meth:`head_many`."""
