@@ -239,7 +239,8 @@ def _fast_join(base: str, keys: tuple[str, ...]) -> str | None:
     characters, with no empty, ``.`` or ``..`` segment, resolve to plain
     concatenation; anything else (or ``None`` here) takes the full algorithm.
     """
-    if not keys or (_SAFE_URL.fullmatch(base) is None and _SAFE_LOCAL.fullmatch(base) is None):
+    safe = _SAFE_LOCAL if base.startswith("/") else _SAFE_URL
+    if not keys or safe.fullmatch(base) is None:
         return None
     stripped = [key.strip("/") for key in keys]
     if not all(_SAFE_KEY.fullmatch(key) for key in stripped):

@@ -68,9 +68,9 @@ def locate(ref: str, protocol: str | None = None) -> tuple[str, str]:
     return protocol, strip_local_path(path) if protocol == "file" else path
 
 
-#: What a bare absolute path may not hold: control characters, an empty or dot segment.
-_PLAIN_PATH = re.compile(r"/(?:[^\x00-\x1f\x7f/]+/)*[^\x00-\x1f\x7f/]*")
-_DOT_SEGMENT = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|//")
+#: A bare absolute path that is its own key: segments of anything but control
+#: characters and ``/``, none of them ``.`` or ``..``, no surrounding whitespace.
+_PLAIN_PATH = re.compile(r"(?:/(?!\.\.?(?:/|$))[^\x00-\x1f\x7f/]+)+/?|/")
 
 
 def local_key(ref: str) -> str | None:
@@ -80,12 +80,7 @@ def local_key(ref: str) -> str | None:
     a path with no ``.`` or ``..`` segment, no doubled ``/``, no control
     character and no surrounding whitespace is its own key.
     """
-    if (
-        not ref.startswith("/")
-        or ref[-1:].isspace()
-        or _PLAIN_PATH.fullmatch(ref) is None
-        or _DOT_SEGMENT.search(ref) is not None
-    ):
+    if _PLAIN_PATH.fullmatch(ref) is None or ref[-1].isspace() or ref[1:2].isspace():
         return None
     return ref.rstrip("/") or "/"
 
