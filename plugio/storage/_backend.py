@@ -87,10 +87,6 @@ class Backend(ABC):
         """The fsspec filesystem that serves this protocol, for what plugio does not wrap."""
         raise NotImplementedError
 
-    def forget(self) -> None:
-        """In a forked child: never use or close this backend's clients again."""
-        return
-
     def sweep(self, key_prefix: str) -> None:
         """Abort the multipart uploads under ``key_prefix`` that a killed process left.
 

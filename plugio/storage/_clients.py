@@ -131,13 +131,15 @@ class Clients:
             return self._backends[protocol]
 
     def _forget_parent_clients(self) -> None:
-        """In a forked child: set the parent's clients aside, untouched, and make new ones."""
+        """In a forked child: set the parent's clients aside, untouched, and make new ones.
+
+        (The fork handler in ``_fork`` has already made their event loops and
+        finalizers harmless here.)
+        """
         from plugio.storage._fork import keep_inherited
 
         with self._lock:
             if os.getpid() != self._pid:
-                for backend in self._backends.values():
-                    backend.forget()
                 keep_inherited(self._backends)
                 self._backends = {}
                 self._lock = threading.Lock()

@@ -17,13 +17,10 @@ child, not even at its exit.
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
-__all__ = ["detach_finalizers", "disown_loop", "keep_inherited", "track"]
+__all__ = ["detach_finalizers", "keep_inherited", "track"]
 
-#: The fsspec I/O loop of the parent, noted just before a fork.
-_parent_loops: list[Any] = []
 #: Clients a child inherited and must never close.
 _inherited: list[Any] = []
 #: fsspec's async filesystems that plugio made in this process.
@@ -56,7 +53,7 @@ def detach_finalizers(owner: Any) -> None:
             finalizer.detach()
 
 
-def disown_loop(loop: Any) -> None:
+def _disown_loop(loop: Any) -> None:
     """Make the inherited ``loop`` harmless in this (child) process."""
     import selectors
 
@@ -81,25 +78,14 @@ def keep_inherited(clients: Any) -> None:
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(clients))
 
 
-def _before_fork() -> None:
-    asyn = sys.modules.get("fsspec.asyn")
-    loop = getattr(asyn, "loop", [None])[0] if asyn is not None else None
-    _parent_loops[:] = [loop] if loop is not None else []
-
-
 def _in_child() -> None:
-    for loop in _parent_loops:
-        disown_loop(loop)
-    _parent_loops.clear()
     for filesystem in list(_tracked or ()):
         detach_finalizers(filesystem)
-        disown_loop(getattr(filesystem, "_loop", None))
+        _disown_loop(getattr(filesystem, "_loop", None))
         _inherited.append(filesystem)
     if _tracked is not None:
         _tracked.clear()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(
-        before=_before_fork, after_in_parent=_parent_loops.clear, after_in_child=_in_child
-    )
+    os.register_at_fork(after_in_child=_in_child)

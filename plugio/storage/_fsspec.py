@@ -131,11 +131,6 @@ class MemoryBackend(SyncFsspecBackend):
     async def call_async(self, hook: str, *args: Any) -> Any:
         return self.call(hook, *args)
 
-    def run(self, batch: Coroutine[Any, Any, T]) -> T:
-        from plugio._twins import run_blocking
-
-        return run_blocking(batch)
-
     def open(self, path: str, mode: str, block_size: int) -> Any:
         if mode == "rb":
             return self.fs.open(path, "rb")
@@ -228,11 +223,6 @@ class AsyncFsspecBackend(_FsspecKeys, Backend):
             batch.close()
             raise RuntimeError("a blocking storage call was made on fsspec's own I/O loop")
         return asyncio.run_coroutine_threadsafe(batch, loop).result()
-
-    def forget(self) -> None:
-        from plugio.storage._fork import disown_loop
-
-        disown_loop(getattr(self.fs, "_loop", None))
 
     async def info_async(self, path: str) -> Info:
         info: Info = await self.fs._info(path)
