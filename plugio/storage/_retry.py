@@ -93,18 +93,11 @@ def retrying_sync(
 ) -> T:
     """:func:`retrying` for a blocking ``attempt``, waiting with ``time.sleep``."""
     started = time.monotonic()
-    if not bounded:
-        try:  # the common case, with nothing to set up
-            return attempt()
-        except Exception as exc:
-            delay = _delay_or_raise(policy, exc, ref, operation, secrets, 1, started)
-        time.sleep(delay)
-        number = 2
-    else:
-        number = 1
+    number = 1
     while True:
         seconds = _attempt_seconds(policy, started) if bounded else None
-        token = ATTEMPT_DEADLINE.set(None if seconds is None else time.monotonic() + seconds)
+        # Unbounded attempts (local disk, memory) leave the context alone: nothing to set up.
+        token = None if seconds is None else ATTEMPT_DEADLINE.set(time.monotonic() + seconds)
         try:
             return attempt()
         except TimeoutError as exc:
@@ -113,7 +106,8 @@ def retrying_sync(
         except Exception as exc:
             delay = _delay_or_raise(policy, exc, ref, operation, secrets, number, started)
         finally:
-            ATTEMPT_DEADLINE.reset(token)
+            if token is not None:
+                ATTEMPT_DEADLINE.reset(token)
         time.sleep(delay)
         number += 1
 

@@ -128,8 +128,6 @@ def translate_error(
     if isinstance(exc, PlugioError):
         return exc
     message = scrub(f"{operation} failed: {_describe(exc)}", secrets)
-    if type(exc) is FileNotFoundError:  # the common case of a status check: answer it at once
-        return NotFoundError(message, ref)
     if _is_unparsed_response(exc):
         # The client could not parse what came back (a garbled status line, a
         # truncated body): no server status to classify, and a new request
