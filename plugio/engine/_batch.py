@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import EllipsisType
 from typing import Any
 
-from plugio._twins import run_blocking, run_in_thread
+from plugio._twins import run_in_thread
 from plugio.core import LiteralMap
 from plugio.engine._decision import (
     AttemptState,
@@ -89,7 +89,7 @@ def check_attempts(
     )
     if batch.prefers_blocking():
         return batch.check_one_by_one()
-    return run_blocking(batch.check_concurrently())
+    return store.run(batch.check_concurrently(), *(paths.prefix for paths in batch.paths))
 
 
 async def check_attempts_async(
@@ -164,10 +164,8 @@ class _Batch:
         self.paths = [_PrefixPaths(prefix) for prefix in output_prefixes]
 
     def prefers_blocking(self) -> bool:
-        """Whether the store prefers blocking calls for every prefix (asked once per scheme)."""
-        prefixes = [paths.prefix for paths in self.paths]
-        one_per_scheme = {p.partition("://")[0] if "://" in p else "": p for p in prefixes}
-        return all(self.store.prefers_blocking(prefix) for prefix in one_per_scheme.values())
+        """Whether the store prefers blocking calls for every prefix."""
+        return self.store.prefers_blocking(*(paths.prefix for paths in self.paths))
 
     def check_one_by_one(self) -> list[AttemptStatus]:
         """Every attempt in turn, with the blocking calls, in this thread.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from plugio.errors import InvalidReferenceError
@@ -57,6 +57,12 @@ class Clients:
         if folder and not key.endswith("/"):
             key += "/"  # a folder: list its contents, not its siblings sharing the name
         return backend, key
+
+    def backends_of(self, refs: Iterable[str]) -> list[Backend]:
+        """The distinct backends serving ``refs`` (each scheme is looked up once)."""
+        one_per_scheme = {ref.partition("://")[0] if "://" in ref else "": ref for ref in refs}
+        found = {id(b): b for b in (self.backend(protocol_of(r)) for r in one_per_scheme.values())}
+        return list(found.values())
 
     def resolve_pair(self, source_ref: str, target_ref: str) -> tuple[Backend, str, str]:
         """The backend and keys of a copy, which stays within one backend."""

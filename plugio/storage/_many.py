@@ -45,8 +45,8 @@ def read_many(
     ``direct`` False: the store reads its own way (a subclass overriding
     ``read_bytes``), so each item goes through that method.
     """
-    if not _prefers_blocking(store, refs):
-        return _run(store, refs, read_many_async(store, refs, limit, store.transfer_concurrency))
+    if not store.prefers_blocking(*refs):
+        return store.run(read_many_async(store, refs, limit, store.transfer_concurrency), *refs)
     if not direct:
         return [_answer(partial(store.read_bytes, ref, limit=limit)) for ref in refs]
     return [_read_first(store, ref, limit) for ref in refs]
@@ -54,8 +54,8 @@ def read_many(
 
 def head_many(store: DataStore, refs: Sequence[str], *, direct: bool = True) -> list[HeadResult]:
     """Each object's metadata (``exists`` False when missing), or the plugio error met."""
-    if not _prefers_blocking(store, refs):
-        return _run(store, refs, head_many_async(store, refs, store.transfer_concurrency))
+    if not store.prefers_blocking(*refs):
+        return store.run(head_many_async(store, refs, store.transfer_concurrency), *refs)
     if not direct:
         return [_head_answer(ref, _answer(partial(store.head, ref))) for ref in refs]
     return [_head_first(store, ref) for ref in refs]
@@ -137,18 +137,3 @@ async def _answer_async(read: Callable[[], Awaitable[T]]) -> T | PlugioError | N
         raise
     except PlugioError as exc:
         return exc
-
-
-def _prefers_blocking(store: DataStore, refs: Sequence[str]) -> bool:
-    """Whether every reference's backend prefers blocking calls (one asked per scheme)."""
-    one_per_scheme = {ref.partition("://")[0] if "://" in ref else "": ref for ref in refs}
-    return all(store.prefers_blocking(ref) for ref in one_per_scheme.values())
-
-
-def _run(store: DataStore, refs: Sequence[str], batch: Awaitable[list[T]]) -> list[T]:
-    from plugio._twins import run_blocking
-
-    async def whole() -> list[T]:
-        return await batch
-
-    return run_blocking(whole())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.protobuf.message import Message
@@ -108,13 +108,27 @@ class DataStore:
         """The fsspec filesystem serving ``ref`` (for what plugio does not wrap)."""
         return self._clients.backend(protocol_of(ref)).filesystem
 
-    def prefers_blocking(self, ref: str) -> bool:
-        """Whether batches over ``ref`` are fastest one by one through the blocking calls.
+    def prefers_blocking(self, *refs: str) -> bool:
+        """Whether batches over ``refs`` (all of them) are fastest one by one, blocking.
 
         True for local disk and memory, where there is no network round trip
         to overlap: a batch then runs in the calling thread with no event loop.
         """
-        return self._clients.backend(protocol_of(ref)).prefers_blocking
+        return all(backend.prefers_blocking for backend in self._clients.backends_of(refs))
+
+    def run(self, batch: Coroutine[Any, Any, T], *refs: str) -> T:
+        """Run the async ``batch`` over ``refs`` to completion from blocking code.
+
+        On the event loop the client of ``refs`` lives on where one backend
+        serves them all (fsspec's I/O loop for its async clients, so no new
+        client is bound to a loop of the batch's own), else on a loop of its own.
+        """
+        backends = self._clients.backends_of(refs)
+        if len(backends) == 1:
+            return backends[0].run(batch)
+        from plugio._twins import run_blocking
+
+        return run_blocking(batch)
 
     # -- head / exists ------------------------------------------------------
     def head(self, ref: str) -> ObjectInfo:

@@ -179,7 +179,7 @@ class CountingStore(DataStore):
         self.listed = 0
         self.requests: list[tuple[str, str]] = []
 
-    def prefers_blocking(self, ref: str) -> bool:
+    def prefers_blocking(self, *refs: str) -> bool:
         return False
 
     async def _counted(self, kind: str, ref: str, call: Any) -> Any:

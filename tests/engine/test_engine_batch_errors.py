@@ -208,7 +208,7 @@ class Unusable(DataStore):
         self.problem = problem
         self.requests = 0
 
-    def prefers_blocking(self, ref: str) -> bool:
+    def prefers_blocking(self, *refs: str) -> bool:
         return self.blocking
 
     blocking = True

@@ -192,7 +192,9 @@ def test_a_remote_prefix_among_local_ones_takes_the_async_batch(
     local = str(tmp_path / "attempt")
     store.write_protobuf(f"{local}/outputs.pb", OUTPUTS)
     remote = "memory://remote-ish/attempt"
-    monkeypatch.setattr(store, "prefers_blocking", lambda ref: not ref.startswith("memory://"))
+    monkeypatch.setattr(
+        store, "prefers_blocking", lambda *refs: not any(r.startswith("memory://") for r in refs)
+    )
     loops: list[object] = []
     run = asyncio.run
 

@@ -163,7 +163,7 @@ class ListingCounter(DataStore):
         self.peak = 0
         self.reading_threads: set[int] = set()
 
-    def prefers_blocking(self, ref: str) -> bool:
+    def prefers_blocking(self, *refs: str) -> bool:
         return self.blocking
 
     def list(self, prefix: str, *, page_size: int = 1000) -> Any:
