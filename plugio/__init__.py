@@ -73,7 +73,13 @@ if _typing.TYPE_CHECKING:
         RemoteFileOutputReader,
     )
     from plugio.references import DataReference, ParsedReference, join, parse_reference
-    from plugio.storage import DataStore, ObjectInfo, ProgressCallback, bounded_gather
+    from plugio.storage import (
+        DataStore,
+        ObjectInfo,
+        ProgressCallback,
+        bounded_gather,
+        decode_message,
+    )
     from plugio.writers import BufferedOutputWriter, OutputWriter, RemoteFileOutputWriter
 
 #: Public name -> the module that defines it. Imported on first use, so that
@@ -138,6 +144,7 @@ _LAZY = {
     "ObjectInfo": "plugio.storage",
     "ProgressCallback": "plugio.storage",
     "bounded_gather": "plugio.storage",
+    "decode_message": "plugio.storage",
     "BufferedOutputWriter": "plugio.writers",
     "OutputWriter": "plugio.writers",
     "RemoteFileOutputWriter": "plugio.writers",
@@ -217,6 +224,7 @@ __all__ = [
     "bounded_gather",
     "check_attempts",
     "check_attempts_async",
+    "decode_message",
     "join",
     "parse_reference",
     "validate_output",

@@ -11,8 +11,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
-from google.protobuf.message import DecodeError
-
 from plugio.core import ErrorDocument
 from plugio.errors import CorruptPayloadError, NotFoundError, PayloadTooLargeError, PlugioError
 from plugio.execution import ErrorKind, ExecutionError
@@ -23,7 +21,7 @@ from plugio.readers._reading import (
     read_failed,
     with_context,
 )
-from plugio.storage import DataStore, ObjectInfo, bounded_gather
+from plugio.storage import DataStore, ObjectInfo, bounded_gather, decode_message
 
 __all__ = [
     "NO_ERROR_FOUND",
@@ -369,17 +367,12 @@ def _error_of(
     """What one read of a single error file says, as :meth:`SingleErrorStrategy.find_error`."""
     if found is None or isinstance(found, PayloadTooLargeError):
         return found
-    if isinstance(found, PlugioError):
-        return with_context(found, _read_error_data_failed(error_path))
-    document = ErrorDocument()
     try:
-        document.ParseFromString(found)
-    except (DecodeError, RuntimeError, ValueError) as exc:
-        corrupt = CorruptPayloadError(
-            f"{error_path}: not a valid {ErrorDocument.DESCRIPTOR.full_name}"
-            f" ({len(found)} bytes): {exc}",
-            error_path,
-        )
-        corrupt.__cause__ = exc
-        return with_context(corrupt, _read_error_data_failed(error_path))
+        if isinstance(found, PlugioError):
+            raise found
+        document = decode_message(found, ErrorDocument, error_path)
+    except PlugioError as exc:  # as find_error raises it: in context, from the cause
+        error = with_context(exc, _read_error_data_failed(error_path))
+        error.__cause__ = exc
+        return error
     return error_from_document(document, error_path)

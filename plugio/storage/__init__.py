@@ -2,6 +2,7 @@
 
 from plugio.storage._concurrency import bounded_gather
 from plugio.storage._model import ObjectInfo, ProgressCallback
+from plugio.storage._operations import decode_message
 from plugio.storage._store import DataStore
 
-__all__ = ["DataStore", "ObjectInfo", "ProgressCallback", "bounded_gather"]
+__all__ = ["DataStore", "ObjectInfo", "ProgressCallback", "bounded_gather", "decode_message"]
