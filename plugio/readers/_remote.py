@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
 from plugio.core import ErrorDocument
-from plugio.errors import CorruptPayloadError, NotFoundError, PayloadTooLargeError, PlugioError
+from plugio.errors import NotFoundError, PayloadTooLargeError, PlugioError
 from plugio.execution import ErrorKind, ExecutionError
 from plugio.readers._reading import (
     context_on_error,
