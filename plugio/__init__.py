@@ -6,9 +6,9 @@ whether outputs exist and whether a failure may be retried. plugio gives all
 of them one storage layer over fsspec, byte-compatible with Flyte's files.
 """
 
-import importlib as _importlib
 import typing as _typing
 
+from plugio._moved import lazy_names as _lazy_names
 from plugio._version import __version__
 
 if _typing.TYPE_CHECKING:
@@ -151,17 +151,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'plugio' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_names(globals(), _LAZY)
 
 
 __all__ = [

@@ -23,8 +23,9 @@ checkpoint for the next attempt under its raw output prefix::
 Each I/O function has an ``_async`` twin.
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from plugio._moved import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
     from plugio.task._checkpoints import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
@@ -96,17 +97,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'plugio.task' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_names(globals(), _LAZY)
 
 
 __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
