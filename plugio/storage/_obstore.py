@@ -60,12 +60,17 @@ class ObstoreBackend(Backend):
         config: the ``S3Store`` settings (endpoint, region, credentials).
         connect_timeout: seconds to establish a connection.
         attempt_timeout: seconds one request may take; None for obstore's default.
+        sweeper_options: s3fs's arguments for the same store, to abort stale uploads.
     """
 
     protocol = "s3"
 
     def __init__(
-        self, config: Mapping[str, Any], connect_timeout: float, attempt_timeout: float | None
+        self,
+        config: Mapping[str, Any],
+        connect_timeout: float,
+        attempt_timeout: float | None,
+        sweeper_options: dict[str, Any] | None,
     ) -> None:
         mark_obstore_used()
         self.config: Any = dict(config)
@@ -82,8 +87,7 @@ class ObstoreBackend(Backend):
         self._lock = threading.Lock()
         self._large_uploads = 0
         self._filesystem: Any = None
-        #: s3fs's arguments for the same bucket and credentials, to sweep stale uploads.
-        self.sweeper_options: dict[str, Any] | None = None
+        self.sweeper_options = sweeper_options
 
     # -- the faces ------------------------------------------------------------
     def call(self, hook: str, *args: Any) -> Any:
@@ -312,12 +316,8 @@ class ObstoreBackend(Backend):
         with self._lock:
             store = self._stores.get(bucket)
             if store is None:
-                store = S3Store(
-                    bucket,
-                    config=self.config,
-                    client_options=self.client_options,
-                    retry_config=self.retry_config,
-                )
+                options = {"client_options": self.client_options, "retry_config": self.retry_config}
+                store = S3Store(bucket, config=self.config, **options)
                 self._stores[bucket] = store
             return store
 

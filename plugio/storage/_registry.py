@@ -55,8 +55,8 @@ def create_backend(
 
         store_config = s3_store_config(config.s3)
         connect, attempt = _timeouts(config)
-        backend = ObstoreBackend(store_config, connect_timeout=connect, attempt_timeout=attempt)
-        backend.sweeper_options = config.s3.storage_options()
+        sweeper = config.s3.storage_options()
+        backend = ObstoreBackend(store_config, connect, attempt, sweeper_options=sweeper)
         return backend, store_config
     return _fsspec_backend(protocol, config, options)
 

@@ -109,20 +109,14 @@ class DataStore:
         return self._clients.backend(protocol_of(ref)).filesystem
 
     def prefers_blocking(self, *refs: str) -> bool:
-        """Whether batches over ``refs`` (all of them) are fastest one by one, blocking.
-
-        True for local disk and memory, where there is no network round trip
-        to overlap: a batch then runs in the calling thread with no event loop.
-        """
+        """Whether batches over ``refs`` are fastest one by one through the blocking calls:
+        true for local disk and memory, where there is no round trip to overlap."""
         return all(backend.prefers_blocking for backend in self._clients.backends_of(refs))
 
     def run(self, batch: Coroutine[Any, Any, T], *refs: str) -> T:
-        """Run the async ``batch`` over ``refs`` to completion from blocking code.
-
-        On the event loop the client of ``refs`` lives on where one backend
-        serves them all (fsspec's I/O loop for its async clients, so no new
-        client is bound to a loop of the batch's own), else on a loop of its own.
-        """
+        """Run the async ``batch`` over ``refs`` to completion from blocking code: on the
+        loop their client lives on where one backend serves them all (fsspec's I/O
+        loop for its async clients), else on a loop of its own."""
         backends = self._clients.backends_of(refs)
         if len(backends) == 1:
             return backends[0].run(batch)
