@@ -53,6 +53,7 @@ if _typing.TYPE_CHECKING:
         UniqueIdOverflowError,
     )
     from plugio.execution import ErrorKind, ExecutionError
+    from plugio.generation import FlyteGeneration
     from plugio.paths import (
         CheckpointPaths,
         InputFilePaths,
@@ -121,6 +122,7 @@ _LAZY = {
     "UniqueIdOverflowError": "plugio.errors",
     "ErrorKind": "plugio.execution",
     "ExecutionError": "plugio.execution",
+    "FlyteGeneration": "plugio.generation",
     "CheckpointPaths": "plugio.paths",
     "InputFilePaths": "plugio.paths",
     "InputPaths": "plugio.paths",
@@ -171,6 +173,7 @@ __all__ = [
     "EarliestErrorStrategy",
     "ErrorKind",
     "ExecutionError",
+    "FlyteGeneration",
     "GCSOptions",
     "InMemoryOutputReader",
     "InputFilePaths",

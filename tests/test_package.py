@@ -13,6 +13,7 @@ import plugio
 import plugio.config
 import plugio.core
 import plugio.errors
+import plugio.generation
 import plugio.references
 import plugio.storage
 
@@ -32,7 +33,15 @@ CLOUD_MODULES = (
 
 @pytest.mark.parametrize(
     "module",
-    [plugio, plugio.config, plugio.core, plugio.errors, plugio.references, plugio.storage],
+    [
+        plugio,
+        plugio.config,
+        plugio.core,
+        plugio.errors,
+        plugio.generation,
+        plugio.references,
+        plugio.storage,
+    ],
     ids=lambda module: module.__name__,
 )
 def test_all_is_sorted_and_complete(module: types.ModuleType) -> None:
