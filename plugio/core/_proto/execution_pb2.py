@@ -15,7 +15,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"plugio/core/_proto/execution.proto\x12\x0bplugio.core\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe6\x01\n\x0e\x45xecutionError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\terror_uri\x18\x03 \x01(\t\x12\x33\n\x04kind\x18\x04 \x01(\x0e\x32%.plugio.core.ExecutionError.ErrorKind\x12-\n\ttimestamp\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06worker\x18\x06 \x01(\t\".\n\tErrorKind\x12\x0b\n\x07UNKNOWN\x10\x00\x12\x08\n\x04USER\x10\x01\x12\n\n\x06SYSTEM\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"plugio/core/_proto/execution.proto\x12\x0bplugio.core\x1a\x1fgoogle/protobuf/timestamp.proto\"\xca\x02\n\x0e\x45xecutionError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\terror_uri\x18\x03 \x01(\t\x12\x33\n\x04kind\x18\x04 \x01(\x0e\x32%.plugio.core.ExecutionError.ErrorKind\x12-\n\ttimestamp\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06worker\x18\x06 \x01(\t\x12\x38\n\x0erecoverability\x18\x07 \x01(\x0e\x32 .plugio.core.ContainerError.Kind\x12(\n\tgpu_fault\x18\x08 \x01(\x0b\x32\x15.plugio.core.GpuFault\".\n\tErrorKind\x12\x0b\n\x07UNKNOWN\x10\x00\x12\x08\n\x04USER\x10\x01\x12\n\n\x06SYSTEM\x10\x02\"\x98\x03\n\x08GpuFault\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.plugio.core.GpuFault.Kind\x12\x0c\n\x04\x63ode\x18\x02 \x01(\r\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x30\n\x08severity\x18\x04 \x01(\x0e\x32\x1e.plugio.core.GpuFault.Severity\x12\x10\n\x08gpu_uuid\x18\x05 \x01(\t\x12\x16\n\tgpu_index\x18\x06 \x01(\rH\x00\x88\x01\x01\x12\x12\n\npci_bus_id\x18\x07 \x01(\t\x12\x0c\n\x04node\x18\x08 \x01(\t\x12\x0b\n\x03pid\x18\t \x01(\r\x12\x0f\n\x07process\x18\n \x01(\t\"9\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0c\n\x08KIND_XID\x10\x01\x12\r\n\tKIND_SXID\x10\x02\"a\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_USER\x10\x01\x12\x11\n\rSEVERITY_WARN\x10\x02\x12\x15\n\x11SEVERITY_CRITICAL\x10\x03\x42\x0c\n\n_gpu_index\"\x83\x02\n\x0e\x43ontainerError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .plugio.core.ContainerError.Kind\x12\x35\n\x06origin\x18\x04 \x01(\x0e\x32%.plugio.core.ExecutionError.ErrorKind\x12-\n\ttimestamp\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06worker\x18\x06 \x01(\t\",\n\x04Kind\x12\x13\n\x0fNON_RECOVERABLE\x10\x00\x12\x0f\n\x0bRECOVERABLE\x10\x01\";\n\rErrorDocument\x12*\n\x05\x65rror\x18\x01 \x01(\x0b\x32\x1b.plugio.core.ContainerErrorb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -23,7 +23,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'plugio.core._proto.executio
 if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _globals['_EXECUTIONERROR']._serialized_start=85
-  _globals['_EXECUTIONERROR']._serialized_end=315
-  _globals['_EXECUTIONERROR_ERRORKIND']._serialized_start=269
-  _globals['_EXECUTIONERROR_ERRORKIND']._serialized_end=315
+  _globals['_EXECUTIONERROR']._serialized_end=415
+  _globals['_EXECUTIONERROR_ERRORKIND']._serialized_start=369
+  _globals['_EXECUTIONERROR_ERRORKIND']._serialized_end=415
+  _globals['_GPUFAULT']._serialized_start=418
+  _globals['_GPUFAULT']._serialized_end=826
+  _globals['_GPUFAULT_KIND']._serialized_start=656
+  _globals['_GPUFAULT_KIND']._serialized_end=713
+  _globals['_GPUFAULT_SEVERITY']._serialized_start=715
+  _globals['_GPUFAULT_SEVERITY']._serialized_end=812
+  _globals['_CONTAINERERROR']._serialized_start=829
+  _globals['_CONTAINERERROR']._serialized_end=1088
+  _globals['_CONTAINERERROR_KIND']._serialized_start=1044
+  _globals['_CONTAINERERROR_KIND']._serialized_end=1088
+  _globals['_ERRORDOCUMENT']._serialized_start=1090
+  _globals['_ERRORDOCUMENT']._serialized_end=1149
 # @@protoc_insertion_point(module_scope)

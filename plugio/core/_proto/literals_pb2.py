@@ -15,10 +15,11 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from plugio.core._proto import artifact_id_pb2 as plugio_dot_core_dot___proto_dot_artifact__id__pb2
 from plugio.core._proto import types_pb2 as plugio_dot_core_dot___proto_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!plugio/core/_proto/literals.proto\x12\x0bplugio.core\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eplugio/core/_proto/types.proto\"\xc8\x01\n\tPrimitive\x12\x11\n\x07integer\x18\x01 \x01(\x03H\x00\x12\x15\n\x0b\x66loat_value\x18\x02 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x03 \x01(\tH\x00\x12\x11\n\x07\x62oolean\x18\x04 \x01(\x08H\x00\x12.\n\x08\x64\x61tetime\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x12-\n\x08\x64uration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x42\x07\n\x05value\"\x06\n\x04Void\"@\n\x04\x42lob\x12+\n\x08metadata\x18\x01 \x01(\x0b\x32\x19.plugio.core.BlobMetadata\x12\x0b\n\x03uri\x18\x03 \x01(\t\"3\n\x0c\x42lobMetadata\x12#\n\x04type\x18\x01 \x01(\x0b\x32\x15.plugio.core.BlobType\"$\n\x06\x42inary\x12\r\n\x05value\x18\x01 \x01(\x0c\x12\x0b\n\x03tag\x18\x02 \x01(\t\"<\n\x06Schema\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12%\n\x04type\x18\x03 \x01(\x0b\x32\x17.plugio.core.SchemaType\"T\n\x05Union\x12#\n\x05value\x18\x01 \x01(\x0b\x32\x14.plugio.core.Literal\x12&\n\x04type\x18\x02 \x01(\x0b\x32\x18.plugio.core.LiteralType\"`\n\x19StructuredDatasetMetadata\x12\x43\n\x17structured_dataset_type\x18\x01 \x01(\x0b\x32\".plugio.core.StructuredDatasetType\"Z\n\x11StructuredDataset\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\x38\n\x08metadata\x18\x02 \x01(\x0b\x32&.plugio.core.StructuredDatasetMetadata\"\x8b\x03\n\x06Scalar\x12+\n\tprimitive\x18\x01 \x01(\x0b\x32\x16.plugio.core.PrimitiveH\x00\x12!\n\x04\x62lob\x18\x02 \x01(\x0b\x32\x11.plugio.core.BlobH\x00\x12%\n\x06\x62inary\x18\x03 \x01(\x0b\x32\x13.plugio.core.BinaryH\x00\x12%\n\x06schema\x18\x04 \x01(\x0b\x32\x13.plugio.core.SchemaH\x00\x12&\n\tnone_type\x18\x05 \x01(\x0b\x32\x11.plugio.core.VoidH\x00\x12#\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x12.plugio.core.ErrorH\x00\x12*\n\x07generic\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructH\x00\x12<\n\x12structured_dataset\x18\x08 \x01(\x0b\x32\x1e.plugio.core.StructuredDatasetH\x00\x12#\n\x05union\x18\t \x01(\x0b\x32\x12.plugio.core.UnionH\x00\x42\x07\n\x05value\"\xdd\x02\n\x07Literal\x12%\n\x06scalar\x18\x01 \x01(\x0b\x32\x13.plugio.core.ScalarH\x00\x12\x34\n\ncollection\x18\x02 \x01(\x0b\x32\x1e.plugio.core.LiteralCollectionH\x00\x12&\n\x03map\x18\x03 \x01(\x0b\x32\x17.plugio.core.LiteralMapH\x00\x12\x43\n\x12offloaded_metadata\x18\x08 \x01(\x0b\x32%.plugio.core.LiteralOffloadedMetadataH\x00\x12\x0c\n\x04hash\x18\x04 \x01(\t\x12\x34\n\x08metadata\x18\x05 \x03(\x0b\x32\".plugio.core.Literal.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x07\n\x05valueJ\x04\x08\x06\x10\x07J\x04\x08\x07\x10\x08\"l\n\x18LiteralOffloadedMetadata\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x04\x12/\n\rinferred_type\x18\x03 \x01(\x0b\x32\x18.plugio.core.LiteralType\";\n\x11LiteralCollection\x12&\n\x08literals\x18\x01 \x03(\x0b\x32\x14.plugio.core.Literal\"\x8c\x01\n\nLiteralMap\x12\x37\n\x08literals\x18\x01 \x03(\x0b\x32%.plugio.core.LiteralMap.LiteralsEntry\x1a\x45\n\rLiteralsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12#\n\x05value\x18\x02 \x01(\x0b\x32\x14.plugio.core.Literal:\x02\x38\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!plugio/core/_proto/literals.proto\x12\x0bplugio.core\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a$plugio/core/_proto/artifact_id.proto\x1a\x1eplugio/core/_proto/types.proto\"\xc8\x01\n\tPrimitive\x12\x11\n\x07integer\x18\x01 \x01(\x03H\x00\x12\x15\n\x0b\x66loat_value\x18\x02 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x03 \x01(\tH\x00\x12\x11\n\x07\x62oolean\x18\x04 \x01(\x08H\x00\x12.\n\x08\x64\x61tetime\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x12-\n\x08\x64uration\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x42\x07\n\x05value\"\x06\n\x04Void\"@\n\x04\x42lob\x12+\n\x08metadata\x18\x01 \x01(\x0b\x32\x19.plugio.core.BlobMetadata\x12\x0b\n\x03uri\x18\x03 \x01(\t\"3\n\x0c\x42lobMetadata\x12#\n\x04type\x18\x01 \x01(\x0b\x32\x15.plugio.core.BlobType\"$\n\x06\x42inary\x12\r\n\x05value\x18\x01 \x01(\x0c\x12\x0b\n\x03tag\x18\x02 \x01(\t\"<\n\x06Schema\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12%\n\x04type\x18\x03 \x01(\x0b\x32\x17.plugio.core.SchemaType\"T\n\x05Union\x12#\n\x05value\x18\x01 \x01(\x0b\x32\x14.plugio.core.Literal\x12&\n\x04type\x18\x02 \x01(\x0b\x32\x18.plugio.core.LiteralType\"`\n\x19StructuredDatasetMetadata\x12\x43\n\x17structured_dataset_type\x18\x01 \x01(\x0b\x32\".plugio.core.StructuredDatasetType\"Z\n\x11StructuredDataset\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\x38\n\x08metadata\x18\x02 \x01(\x0b\x32&.plugio.core.StructuredDatasetMetadata\"\x8b\x03\n\x06Scalar\x12+\n\tprimitive\x18\x01 \x01(\x0b\x32\x16.plugio.core.PrimitiveH\x00\x12!\n\x04\x62lob\x18\x02 \x01(\x0b\x32\x11.plugio.core.BlobH\x00\x12%\n\x06\x62inary\x18\x03 \x01(\x0b\x32\x13.plugio.core.BinaryH\x00\x12%\n\x06schema\x18\x04 \x01(\x0b\x32\x13.plugio.core.SchemaH\x00\x12&\n\tnone_type\x18\x05 \x01(\x0b\x32\x11.plugio.core.VoidH\x00\x12#\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x12.plugio.core.ErrorH\x00\x12*\n\x07generic\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructH\x00\x12<\n\x12structured_dataset\x18\x08 \x01(\x0b\x32\x1e.plugio.core.StructuredDatasetH\x00\x12#\n\x05union\x18\t \x01(\x0b\x32\x12.plugio.core.UnionH\x00\x42\x07\n\x05value\"\x92\x03\n\x07Literal\x12%\n\x06scalar\x18\x01 \x01(\x0b\x32\x13.plugio.core.ScalarH\x00\x12\x34\n\ncollection\x18\x02 \x01(\x0b\x32\x1e.plugio.core.LiteralCollectionH\x00\x12&\n\x03map\x18\x03 \x01(\x0b\x32\x17.plugio.core.LiteralMapH\x00\x12\x43\n\x12offloaded_metadata\x18\x08 \x01(\x0b\x32%.plugio.core.LiteralOffloadedMetadataH\x00\x12\x0c\n\x04hash\x18\x04 \x01(\t\x12\x34\n\x08metadata\x18\x05 \x03(\x0b\x32\".plugio.core.Literal.MetadataEntry\x12\x33\n\x0b\x61rtifact_id\x18\t \x01(\x0b\x32\x1e.plugio.core.ArtifactVersionId\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x07\n\x05valueJ\x04\x08\x06\x10\x07J\x04\x08\x07\x10\x08\"l\n\x18LiteralOffloadedMetadata\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x04\x12/\n\rinferred_type\x18\x03 \x01(\x0b\x32\x18.plugio.core.LiteralType\";\n\x11LiteralCollection\x12&\n\x08literals\x18\x01 \x03(\x0b\x32\x14.plugio.core.Literal\"\x8c\x01\n\nLiteralMap\x12\x37\n\x08literals\x18\x01 \x03(\x0b\x32%.plugio.core.LiteralMap.LiteralsEntry\x1a\x45\n\rLiteralsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12#\n\x05value\x18\x02 \x01(\x0b\x32\x14.plugio.core.Literal:\x02\x38\x01\"*\n\x0cKeyValuePair\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -29,36 +30,38 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _globals['_LITERAL_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_LITERALMAP_LITERALSENTRY']._options = None
   _globals['_LITERALMAP_LITERALSENTRY']._serialized_options = b'8\001'
-  _globals['_PRIMITIVE']._serialized_start=178
-  _globals['_PRIMITIVE']._serialized_end=378
-  _globals['_VOID']._serialized_start=380
-  _globals['_VOID']._serialized_end=386
-  _globals['_BLOB']._serialized_start=388
-  _globals['_BLOB']._serialized_end=452
-  _globals['_BLOBMETADATA']._serialized_start=454
-  _globals['_BLOBMETADATA']._serialized_end=505
-  _globals['_BINARY']._serialized_start=507
-  _globals['_BINARY']._serialized_end=543
-  _globals['_SCHEMA']._serialized_start=545
-  _globals['_SCHEMA']._serialized_end=605
-  _globals['_UNION']._serialized_start=607
-  _globals['_UNION']._serialized_end=691
-  _globals['_STRUCTUREDDATASETMETADATA']._serialized_start=693
-  _globals['_STRUCTUREDDATASETMETADATA']._serialized_end=789
-  _globals['_STRUCTUREDDATASET']._serialized_start=791
-  _globals['_STRUCTUREDDATASET']._serialized_end=881
-  _globals['_SCALAR']._serialized_start=884
-  _globals['_SCALAR']._serialized_end=1279
-  _globals['_LITERAL']._serialized_start=1282
-  _globals['_LITERAL']._serialized_end=1631
-  _globals['_LITERAL_METADATAENTRY']._serialized_start=1563
-  _globals['_LITERAL_METADATAENTRY']._serialized_end=1610
-  _globals['_LITERALOFFLOADEDMETADATA']._serialized_start=1633
-  _globals['_LITERALOFFLOADEDMETADATA']._serialized_end=1741
-  _globals['_LITERALCOLLECTION']._serialized_start=1743
-  _globals['_LITERALCOLLECTION']._serialized_end=1802
-  _globals['_LITERALMAP']._serialized_start=1805
-  _globals['_LITERALMAP']._serialized_end=1945
-  _globals['_LITERALMAP_LITERALSENTRY']._serialized_start=1876
-  _globals['_LITERALMAP_LITERALSENTRY']._serialized_end=1945
+  _globals['_PRIMITIVE']._serialized_start=216
+  _globals['_PRIMITIVE']._serialized_end=416
+  _globals['_VOID']._serialized_start=418
+  _globals['_VOID']._serialized_end=424
+  _globals['_BLOB']._serialized_start=426
+  _globals['_BLOB']._serialized_end=490
+  _globals['_BLOBMETADATA']._serialized_start=492
+  _globals['_BLOBMETADATA']._serialized_end=543
+  _globals['_BINARY']._serialized_start=545
+  _globals['_BINARY']._serialized_end=581
+  _globals['_SCHEMA']._serialized_start=583
+  _globals['_SCHEMA']._serialized_end=643
+  _globals['_UNION']._serialized_start=645
+  _globals['_UNION']._serialized_end=729
+  _globals['_STRUCTUREDDATASETMETADATA']._serialized_start=731
+  _globals['_STRUCTUREDDATASETMETADATA']._serialized_end=827
+  _globals['_STRUCTUREDDATASET']._serialized_start=829
+  _globals['_STRUCTUREDDATASET']._serialized_end=919
+  _globals['_SCALAR']._serialized_start=922
+  _globals['_SCALAR']._serialized_end=1317
+  _globals['_LITERAL']._serialized_start=1320
+  _globals['_LITERAL']._serialized_end=1722
+  _globals['_LITERAL_METADATAENTRY']._serialized_start=1654
+  _globals['_LITERAL_METADATAENTRY']._serialized_end=1701
+  _globals['_LITERALOFFLOADEDMETADATA']._serialized_start=1724
+  _globals['_LITERALOFFLOADEDMETADATA']._serialized_end=1832
+  _globals['_LITERALCOLLECTION']._serialized_start=1834
+  _globals['_LITERALCOLLECTION']._serialized_end=1893
+  _globals['_LITERALMAP']._serialized_start=1896
+  _globals['_LITERALMAP']._serialized_end=2036
+  _globals['_LITERALMAP_LITERALSENTRY']._serialized_start=1967
+  _globals['_LITERALMAP_LITERALSENTRY']._serialized_end=2036
+  _globals['_KEYVALUEPAIR']._serialized_start=2038
+  _globals['_KEYVALUEPAIR']._serialized_end=2080
 # @@protoc_insertion_point(module_scope)

@@ -2,6 +2,7 @@
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
+from plugio.core._proto import artifact_id_pb2 as _artifact_id_pb2
 from plugio.core._proto import types_pb2 as _types_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -105,7 +106,7 @@ class Scalar(_message.Message):
     def __init__(self, primitive: _Optional[_Union[Primitive, _Mapping]] = ..., blob: _Optional[_Union[Blob, _Mapping]] = ..., binary: _Optional[_Union[Binary, _Mapping]] = ..., schema: _Optional[_Union[Schema, _Mapping]] = ..., none_type: _Optional[_Union[Void, _Mapping]] = ..., error: _Optional[_Union[_types_pb2.Error, _Mapping]] = ..., generic: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., structured_dataset: _Optional[_Union[StructuredDataset, _Mapping]] = ..., union: _Optional[_Union[Union, _Mapping]] = ...) -> None: ...
 
 class Literal(_message.Message):
-    __slots__ = ("scalar", "collection", "map", "offloaded_metadata", "hash", "metadata")
+    __slots__ = ("scalar", "collection", "map", "offloaded_metadata", "hash", "metadata", "artifact_id")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -119,13 +120,15 @@ class Literal(_message.Message):
     OFFLOADED_METADATA_FIELD_NUMBER: _ClassVar[int]
     HASH_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    ARTIFACT_ID_FIELD_NUMBER: _ClassVar[int]
     scalar: Scalar
     collection: LiteralCollection
     map: LiteralMap
     offloaded_metadata: LiteralOffloadedMetadata
     hash: str
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, scalar: _Optional[_Union[Scalar, _Mapping]] = ..., collection: _Optional[_Union[LiteralCollection, _Mapping]] = ..., map: _Optional[_Union[LiteralMap, _Mapping]] = ..., offloaded_metadata: _Optional[_Union[LiteralOffloadedMetadata, _Mapping]] = ..., hash: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    artifact_id: _artifact_id_pb2.ArtifactVersionId
+    def __init__(self, scalar: _Optional[_Union[Scalar, _Mapping]] = ..., collection: _Optional[_Union[LiteralCollection, _Mapping]] = ..., map: _Optional[_Union[LiteralMap, _Mapping]] = ..., offloaded_metadata: _Optional[_Union[LiteralOffloadedMetadata, _Mapping]] = ..., hash: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., artifact_id: _Optional[_Union[_artifact_id_pb2.ArtifactVersionId, _Mapping]] = ...) -> None: ...
 
 class LiteralOffloadedMetadata(_message.Message):
     __slots__ = ("uri", "size_bytes", "inferred_type")
@@ -155,3 +158,11 @@ class LiteralMap(_message.Message):
     LITERALS_FIELD_NUMBER: _ClassVar[int]
     literals: _containers.MessageMap[str, Literal]
     def __init__(self, literals: _Optional[_Mapping[str, Literal]] = ...) -> None: ...
+
+class KeyValuePair(_message.Message):
+    __slots__ = ("key", "value")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: str
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
