@@ -26,9 +26,11 @@ NESTED = "__"
 #: The origin of a value given as an argument: it is named by its path.
 _ARGUMENT = ""
 #: ``PLUGIO_*`` variables other parts of plugio read: never a misspelt setting.
-_READ_ELSEWHERE = frozenset({"input_dir", "output_dir", "checkpoint_dir", "raw_output_prefix"})
-#: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``).
-_SECTIONS_ELSEWHERE = frozenset({"stream"})
+_READ_ELSEWHERE = frozenset(
+    {"input_dir", "output_dir", "checkpoint_dir", "raw_output_prefix", "metrics"}
+)
+#: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``, ``plugio run``).
+_SECTIONS_ELSEWHERE = frozenset({"stream", "run"})
 
 
 @dataclass
@@ -107,7 +109,11 @@ def gather(
 
 
 def warn_misspelt(unknown: Iterable[str], settings: Collection[str]) -> None:
-    """Warn of each ``unknown`` variable that looks like one of ``settings`` misspelt."""
+    """Warn of each ``unknown`` variable, naming the closest of ``settings`` when one is close.
+
+    Variables other parts of plugio read (``PLUGIO_INPUT_DIR``, the
+    ``PLUGIO_STREAM__*`` section, ...) are not unknown. No warning holds a value.
+    """
     import difflib
     import warnings
 
@@ -117,13 +123,13 @@ def warn_misspelt(unknown: Iterable[str], settings: Collection[str]) -> None:
         top = suffix.split(NESTED)[0].lower()
         if top in _READ_ELSEWHERE or top in _SECTIONS_ELSEWHERE:
             continue
-        close = difflib.get_close_matches(suffix, suffixes, n=1, cutoff=0.75)
-        if close:
-            warnings.warn(
-                f"{name} is not a plugio setting and is ignored; did you mean {PREFIX}{close[0]}?",
-                ConfigurationWarning,
-                stacklevel=3,
-            )
+        close = difflib.get_close_matches(suffix, suffixes, n=1, cutoff=0.6)
+        hint = f"; did you mean {PREFIX}{close[0]}?" if close else ""
+        warnings.warn(
+            f"{name} is not a plugio setting and is ignored{hint}",
+            ConfigurationWarning,
+            stacklevel=3,
+        )
 
 
 def _json_object(name: str, text: str) -> dict[str, Any]:

@@ -343,6 +343,44 @@ def test_a_misspelt_variable_warns_without_its_value(monkeypatch: pytest.MonkeyP
     assert warning.filename == __file__
 
 
+def test_any_unknown_variable_warns_even_with_nothing_close(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PLUGIO_SOMETHING_ELSE", SECRET)
+    with pytest.warns(ConfigurationWarning) as warned:
+        StorageConfig()
+    (warning,) = warned
+    assert str(warning.message) == "PLUGIO_SOMETHING_ELSE is not a plugio setting and is ignored"
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [
+        (
+            "PLUGIO_S3_ENDPOINT_URL",
+            "warning: PLUGIO_S3_ENDPOINT_URL is not a plugio setting and is ignored; "
+            "did you mean PLUGIO_S3__ENDPOINT_URL?",
+        ),
+        ("PLUGIO_NOPE", "warning: PLUGIO_NOPE is not a plugio setting and is ignored"),
+    ],
+)
+def test_the_command_warns_of_an_unknown_variable_in_one_line(
+    tmp_path: Path, variable: str, expected: str
+) -> None:
+    result = run_plugio_status({variable: "http://127.0.0.1:9"}, tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.splitlines() == [expected]
+
+
+def test_the_command_names_a_misspelt_field_with_the_closest_name(tmp_path: Path) -> None:
+    result = run_plugio_status({"PLUGIO_S3__REGOIN": "eu-west-1"}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: PLUGIO_S3__REGOIN: no such setting; did you mean PLUGIO_S3__REGION?"
+    ]
+    assert result.stdout == ""
+
+
 def other_plugio_variables() -> set[str]:
     """The ``PLUGIO_*`` names plugio's own code mentions that are no ``StorageConfig`` setting."""
     package = Path(plugio.config.__file__).parent
@@ -357,7 +395,7 @@ def other_plugio_variables() -> set[str]:
 def test_other_plugio_variables_do_not_warn(monkeypatch: pytest.MonkeyPatch) -> None:
     others = other_plugio_variables()
     assert {"PLUGIO_INPUT_DIR", "PLUGIO_OUTPUT_DIR", "PLUGIO_STREAM__MAX_INTERVAL"} <= others
-    for name in {*others, "PLUGIO_CHECKPOINT_DIR", "PLUGIO_STREAM", "PLUGIO_SOMETHING_ELSE"}:
+    for name in {*others, "PLUGIO_CHECKPOINT_DIR", "PLUGIO_STREAM", "PLUGIO_METRICS"}:
         monkeypatch.setenv(name, "1")
     with warnings.catch_warnings():
         warnings.simplefilter("error")

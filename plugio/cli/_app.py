@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from plugio._version import __version__
-from plugio.cli import _conformance, _inputs, _inspect, _logs, _run, _status
+from plugio.cli import _conformance, _inputs, _inspect, _logs, _metrics, _run, _status
+from plugio.cli._output import one_line_warnings
 
 app = typer.Typer(
     name="plugio",
@@ -35,12 +36,13 @@ def _root(
     ] = False,
 ) -> None:
     """plugio: the storage data plane for task plugins."""
+    one_line_warnings()
 
 
 app.command("run")(_run.run)
 app.command("status")(_status.status)
 app.command("logs")(_logs.logs)
-app.command("metrics")(_logs.metrics)
+app.command("metrics")(_metrics.metrics)
 app.command("conformance")(_conformance.conformance)
 app.command("inspect")(_inspect.inspect)
 app.add_typer(_inputs.app, name="inputs")

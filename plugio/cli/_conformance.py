@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from plugio.cli._output import EXIT_FAILED, EXIT_USAGE, errors
+from plugio.cli._output import EXIT_FAILED, usage
 
 
 def conformance(
@@ -26,9 +26,6 @@ def conformance(
     try:
         from plugio_conformance import run
     except ImportError as exc:
-        errors.print(
-            f"[red]error:[/red] the suite needs pytest: pip install 'plugio[conformance]' ({exc})"
-        )
-        raise typer.Exit(EXIT_USAGE) from exc
+        usage(f"the suite needs pytest: pip install 'plugio[conformance]' ({exc})")
     code = run(url, extra_args=pytest_args or [])
     raise typer.Exit(0 if code == 0 else EXIT_FAILED)

@@ -9,10 +9,17 @@ import typer
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
-from plugio.cli._output import console, emit_json, plugio_errors, show_value
+from plugio.cli._output import (
+    emit_json,
+    literal_values,
+    plugio_errors,
+    say,
+    show_value,
+    show_values,
+)
 from plugio.core import ErrorDocument, Literal, LiteralMap
 from plugio.execution import ExecutionError
-from plugio.literals import LiteralConversionError, from_literal, from_literal_map
+from plugio.literals import LiteralConversionError, from_literal
 from plugio.references import name
 from plugio.storage import DataStore
 
@@ -42,9 +49,9 @@ def inspect(
     if as_json:
         emit_json({"ref": ref, "type": chosen.value, "message": _to_dict(message)})
         return
-    console.print(f"[bold]{ref}[/bold] ({chosen.value})")
+    say(f"{ref} ({chosen.value})", "bold")
     for line in _describe(message):
-        console.print(line, markup=False)
+        say(line)
 
 
 _MESSAGES: dict[Kind, type[Message]] = {
@@ -77,8 +84,8 @@ def _describe(message: Message) -> list[str]:
         return [*lines, *("  " + line for line in error.message.splitlines())]
     try:
         if isinstance(message, LiteralMap):
-            values = from_literal_map(message)
-            lines = [f"{key} = {show_value(value)}" for key, value in values.items()]
+            values = literal_values(message)
+            lines = [show_values({key: value}) for key, value in values.items()]
             return lines or ["(no values)"]
         return [show_value(from_literal(message))]  # type: ignore[arg-type]
     except LiteralConversionError:  # a literal plugio cannot turn into Python: show it raw

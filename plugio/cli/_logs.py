@@ -1,110 +1,131 @@
-"""``plugio logs``, ``plugio metrics`` and ``plugio stream sync``: a task's live stream."""
+"""``plugio logs`` and ``plugio stream sync``: a task's console, live or as it ended."""
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from plugio.cli._output import console, emit_json, plugio_errors
-from plugio.storage import DataStore
-from plugio.stream import (
-    ConsoleLine,
-    MetricRow,
-    StreamEvent,
-    StreamReader,
-    attempt_stream_prefix,
-    sync,
-)
+from plugio.cli._output import emit_json, plugio_errors, say
+from plugio.cli._streams import open_stream
+from plugio.errors import TransientStorageError
+from plugio.stream import ConsoleLine, StreamHead, StreamReader, sync
 
 stream_app = typer.Typer(help="Live task streams.", no_args_is_help=True)
 
-
-def _stream_prefix(prefix: str, raw: bool) -> str:
-    """The stream: ``prefix`` itself, or the one ``plugio run`` keeps under it."""
-    return prefix if raw else attempt_stream_prefix(prefix)
+#: How a line the task wrote on stderr is marked on stdout (without ``--split``).
+STDERR_MARK = "stderr| "
 
 
 def logs(
     prefix: Annotated[str, typer.Argument(help="An attempt's output prefix (as given to run).")],
     follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines until the task ends.")
     ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between looks when following.")] = 1.0,
+    split: Annotated[
+        bool,
+        typer.Option(
+            "--split",
+            help="The task's stderr lines on stderr, unmarked (by default every line goes "
+            f"to stdout, stderr lines marked with {STDERR_MARK.strip()!r}).",
+        ),
+    ] = False,
     stream_prefix: Annotated[
         bool, typer.Option("--stream-prefix", help="PREFIX is the stream itself.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document per line.")] = False,
 ) -> None:
-    """Print a task's console; with --follow, until the task ends."""
+    """Print a task's console: every line on stdout, the task's stderr lines marked.
+
+    With --follow, new lines as they come until the task ends; on a terminal
+    the line being written (a progress bar) is drawn in place. How the task
+    ended is the last line, on stderr. A prefix with no stream is an error
+    (exit 4); --follow waits for it instead, saying so on stderr.
+    """
     with plugio_errors():
-        store = DataStore.from_url(prefix)
-        reader = StreamReader(store, _stream_prefix(prefix, stream_prefix))
-        records = reader.follow(interval) if follow else reader.poll()
+        reader, _ = open_stream(prefix, stream_prefix, wait=follow, interval=interval)
+        printer = _Printer(as_json, split)
+        if follow:
+            _follow(reader, printer, interval)
+        else:
+            printer.lines(reader.poll())
+        printer.clear()
+    _ending(reader.last_head, as_json)
+
+
+def _follow(reader: StreamReader, printer: _Printer, interval: float) -> None:
+    while True:
+        try:
+            printer.lines(reader.poll())
+        except TransientStorageError as exc:
+            say(f"warning: {exc}; trying again", err=True)
+        if reader.finished:
+            return
+        printer.draw(reader.unfinished)
+        time.sleep(interval)
+
+
+def _ending(head: StreamHead | None, as_json: bool) -> None:
+    if head is None or as_json or not head.finished:
+        return
+    code = "" if head.exit_code is None else f" (exit code {head.exit_code})"
+    say(f"-- {head.state.value}{code}", "dim", err=True)
+
+
+class _Printer:
+    """Writes console lines as told; on a terminal, the unfinished line drawn in place."""
+
+    def __init__(self, as_json: bool, split: bool) -> None:
+        self.as_json = as_json
+        self.split = split
+        self.live = not as_json and sys.stdout.isatty()
+        self.drawn = False
+
+    def lines(self, records: Sequence[object]) -> None:
         for record in records:
             if isinstance(record, ConsoleLine):
-                _print_line(record, as_json)
-        head = reader.last_head
-    if head is not None and not as_json and head.state.value != "running":
-        code = "" if head.exit_code is None else f" (exit code {head.exit_code})"
-        console.print(f"[dim]-- {head.state.value}{code}[/dim]")
+                self.line(record)
+
+    def line(self, line: ConsoleLine) -> None:
+        self.clear()
+        if self.as_json:
+            emit_json(line._asdict())
+            return
+        if line.stream == "stderr" and self.split:
+            sys.stdout.flush()
+            sys.stderr.write(line.text + "\n")
+            sys.stderr.flush()
+            return
+        mark = STDERR_MARK if line.stream == "stderr" else ""
+        sys.stdout.write(mark + line.text + "\n")
+        sys.stdout.flush()
+
+    def draw(self, unfinished: dict[str, str]) -> None:
+        """Show the line still being written (stdout's first), replacing the last drawing."""
+        if not self.live or not unfinished:
+            self.clear()
+            return
+        stream, text = next(iter(sorted(unfinished.items(), key=lambda item: item[0] != "stdout")))
+        mark = STDERR_MARK if stream == "stderr" and not self.split else ""
+        sys.stdout.write("\r\x1b[K" + mark + _last_drawing(text))
+        sys.stdout.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            sys.stdout.write("\r\x1b[K")
+            sys.stdout.flush()
+            self.drawn = False
 
 
-def _print_line(line: ConsoleLine, as_json: bool) -> None:
-    if as_json:
-        emit_json(line._asdict())
-        return
-    target = sys.stderr if line.stream == "stderr" else sys.stdout
-    target.write(line.text + "\n")
-    target.flush()
-
-
-def metrics(
-    prefix: Annotated[str, typer.Argument(help="An attempt's output prefix.")],
-    stream_prefix: Annotated[
-        bool, typer.Option("--stream-prefix", help="PREFIX is the stream itself.")
-    ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Rows, events and summary as JSON.")
-    ] = False,
-) -> None:
-    """Print a task's metric rows, events and summary so far."""
-    with plugio_errors():
-        store = DataStore.from_url(prefix)
-        snapshot = StreamReader(store, _stream_prefix(prefix, stream_prefix)).read()
-    if as_json:
-        emit_json(
-            {
-                "metrics": [row._asdict() for row in snapshot.metrics],
-                "events": [event._asdict() for event in snapshot.events],
-                "summary": snapshot.summary,
-            }
-        )
-        return
-    console.print(_metrics_table(snapshot.metrics))
-    for event in snapshot.events:
-        console.print(_event_text(event), markup=False)
-    for key, value in sorted(snapshot.summary.items()):
-        console.print(f"summary {key} = {value!r}", markup=False)
-
-
-def _metrics_table(rows: list[MetricRow]) -> Table:
-    names = sorted({name for row in rows for name in row.values})
-    table = Table("step", *names)
-    for row in rows:
-        table.add_row(str(row.step), *(_number(row.values.get(name)) for name in names))
-    return table
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
-def _event_text(event: StreamEvent) -> str:
-    return f"event {event.level} {event.name} {event.attributes or ''}".rstrip()
+def _last_drawing(text: str) -> str:
+    """What a terminal would show of ``text``: the part after its last carriage return."""
+    return text.rstrip("\r").rsplit("\r", 1)[-1]
 
 
 @stream_app.command("sync")
@@ -115,4 +136,4 @@ def sync_command(
     """Upload what a stopped writer left in its journal and record how the stream ended."""
     with plugio_errors():
         result = sync(journal, deadline=deadline)
-    console.print(f"synced {journal}: {result}", markup=False)
+    say(f"synced {journal}: {result}")

@@ -1,45 +1,56 @@
-"""``plugio status``: the engine's view of one or many attempts."""
+"""``plugio status``: the engine's view of one or many attempts, and a count of them."""
 
 from __future__ import annotations
 
 import enum
+import sys
+from collections import Counter
 from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from plugio.cli._liveness import STALE_AFTER, Liveness, liveness_of
 from plugio.cli._output import (
     EXIT_FAILED,
     EXIT_NOT_READY,
     EXIT_SYSTEM,
     console,
     emit_json,
+    literal_values,
     plugio_errors,
-    show_value,
+    show_values,
 )
 from plugio.engine import AttemptState, AttemptStatus, check_attempts
-from plugio.literals import from_literal_map
 from plugio.readers import EarliestErrorStrategy, ErrorStrategy, SingleErrorStrategy
 from plugio.storage import DataStore
 
 _STYLE = {
-    AttemptState.SUCCEEDED: "green",
-    AttemptState.FAILED: "red",
-    AttemptState.TOO_LARGE: "red",
-    AttemptState.NOT_READY: "yellow",
-    AttemptState.ERROR: "bold red",
+    "succeeded": "green",
+    "failed": "red",
+    "too large": "red",
+    "error": "bold red",
+    "running": "cyan",
+    "stalled": "yellow",
+    "killed": "yellow",
+    "ended": "yellow",
+    "never started": "dim",
+    "unknown": "yellow",
 }
+#: The order of the count line.
+_COUNTED = tuple(_STYLE)
 
 
 class ErrorLayout(str, enum.Enum):
     """Where an attempt leaves its error."""
 
+    AUTO = "auto"
     SINGLE = "single"
     EARLIEST = "earliest"
 
     def strategy(self) -> ErrorStrategy:
-        """The readers' strategy for this layout."""
+        """The readers' strategy for this layout (``auto`` starts with the single file)."""
         return EarliestErrorStrategy() if self is ErrorLayout.EARLIEST else SingleErrorStrategy()
 
 
@@ -54,86 +65,174 @@ def status(
         typer.Option(
             "--errors",
             case_sensitive=False,
-            help="Where attempts leave their error: the single error.pb, or the earliest "
-            "of the workers' error*.pb files (distributed tasks).",
+            help="Where attempts leave their error: 'single' reads error.pb only; "
+            "'earliest' lists each prefix for the workers' error*.pb files and takes the "
+            "earliest (distributed tasks); 'auto' reads error.pb, then lists the "
+            "prefixes still unfinished for error-<id>.pb files.",
         ),
-    ] = ErrorLayout.SINGLE,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document per attempt.")] = False,
+    ] = ErrorLayout.AUTO,
+    stale_after: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds without a heartbeat before a running attempt stalled."),
+    ] = STALE_AFTER,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document per attempt, then the counts.")
+    ] = False,
 ) -> None:
-    """Where each attempt stands: succeeded, failed, not yet, too large, or unknown.
+    """Where each attempt stands, in the order given, then a count line.
 
-    A failure shows its code, kind, recoverability and message; an attempt
-    that could not be checked shows the problem, the others are still shown.
+    Each attempt is one line: its prefix, its state and the details (a
+    failure's code, kind, recoverability and message; the outputs; how an
+    unfinished attempt stands by its stream: running with its heartbeat's age,
+    stalled, killed, ended, never started). Piped, the lines are tab-separated
+    and never wrapped or cut. An attempt that could not be checked, or whose
+    bucket is missing or denied, is an error; the others are still shown.
     Exit 0 when all succeeded; else 4 when one could not be checked, 1 when
     one failed or is too large, 3 when one has not finished.
     """
     with plugio_errors():
         store = DataStore.from_url(prefixes[0])
-        statuses = check_attempts(
-            store,
-            prefixes,
-            concurrency=concurrency,
-            read_outputs=outputs,
-            error_strategy=errors.strategy(),
-        )
-    for attempt in statuses:
-        if as_json:
-            emit_json(_as_dict(attempt))
-    if not as_json:
-        console.print(_table(statuses))
-    raise typer.Exit(_exit_code(statuses))
+        statuses = _check(store, prefixes, concurrency, outputs, errors)
+        unfinished = [s.output_prefix for s in statuses if s.state is AttemptState.NOT_READY]
+        found = liveness_of(store, unfinished, concurrency=concurrency, stale_after=stale_after)
+    lives = dict(zip(unfinished, found, strict=True))
+    rows = [_Row(attempt, lives.get(attempt.output_prefix)) for attempt in statuses]
+    counts = Counter(row.label for row in rows)
+    if as_json:
+        for row in rows:
+            emit_json(row.as_dict())
+        emit_json({"attempts": len(rows), "counts": {k: counts[k] for k in _COUNTED if counts[k]}})
+    else:
+        _show(rows)
+        _say_counts(len(rows), counts)
+    raise typer.Exit(_exit_code(rows))
 
 
-def _exit_code(statuses: list[AttemptStatus]) -> int:
-    states = {attempt.state for attempt in statuses}
-    if AttemptState.ERROR in states:
-        return EXIT_SYSTEM
-    if states & {AttemptState.FAILED, AttemptState.TOO_LARGE}:
-        return EXIT_FAILED
-    if AttemptState.NOT_READY in states:
-        return EXIT_NOT_READY
-    return 0
+def _check(
+    store: DataStore, prefixes: list[str], concurrency: int, outputs: bool, layout: ErrorLayout
+) -> list[AttemptStatus]:
+    statuses = check_attempts(
+        store,
+        prefixes,
+        concurrency=concurrency,
+        read_outputs=outputs,
+        error_strategy=layout.strategy(),
+    )
+    if layout is not ErrorLayout.AUTO:
+        return statuses
+    waiting = [s.output_prefix for s in statuses if s.state is AttemptState.NOT_READY]
+    if not waiting:
+        return statuses
+    again = check_attempts(
+        store,
+        waiting,
+        concurrency=concurrency,
+        read_outputs=outputs,
+        error_strategy=EarliestErrorStrategy(),
+    )
+    rechecked = dict(zip(waiting, again, strict=True))
+    return [
+        rechecked.get(s.output_prefix, s) if s.state is AttemptState.NOT_READY else s
+        for s in statuses
+    ]
 
 
-def _as_dict(attempt: AttemptStatus) -> dict[str, object]:
-    document: dict[str, object] = {"prefix": attempt.output_prefix, "state": attempt.state.value}
-    if attempt.error is not None:
-        document["error"] = {
-            "code": attempt.error.code,
-            "message": attempt.error.message,
-            "kind": attempt.error.kind.name,
-            "recoverable": attempt.error.is_recoverable,
-            "worker": attempt.error.worker,
-            "timestamp": attempt.error.timestamp,
+class _Row:
+    """One attempt as shown: its engine status, and its liveness when unfinished."""
+
+    def __init__(self, attempt: AttemptStatus, liveness: Liveness | None) -> None:
+        self.attempt = attempt
+        self.liveness = liveness
+        if liveness is not None and liveness.bucket_problem:
+            self.label = "error"
+        elif liveness is not None:
+            self.label = liveness.label
+        else:
+            self.label = attempt.state.value.replace("_", " ")
+
+    def details(self) -> str:
+        attempt, liveness = self.attempt, self.liveness
+        if liveness is not None:
+            return liveness.describe()
+        if attempt.problem is not None:
+            return f"could not be checked: {attempt.message}"
+        if attempt.error is not None:
+            error = attempt.error
+            retry = "recoverable" if error.is_recoverable else "not recoverable"
+            return f"{error.code} ({error.kind.name.lower()}, {retry}): {_gist(error.message)}"
+        if attempt.outputs is not None:
+            return show_values(literal_values(attempt.outputs))
+        return ""
+
+    def as_dict(self) -> dict[str, object]:
+        attempt = self.attempt
+        document: dict[str, object] = {
+            "prefix": attempt.output_prefix,
+            "state": "error" if self.label == "error" else attempt.state.value,
         }
-    if attempt.problem is not None:
-        document["problem"] = {
-            "type": type(attempt.problem).__name__,
-            "message": str(attempt.problem),
-        }
-    if attempt.outputs is not None:
-        document["outputs"] = from_literal_map(attempt.outputs)
-    return document
+        if attempt.error is not None:
+            document["error"] = {
+                "code": attempt.error.code,
+                "message": attempt.error.message,
+                "kind": attempt.error.kind.name,
+                "recoverable": attempt.error.is_recoverable,
+                "worker": attempt.error.worker,
+                "timestamp": attempt.error.timestamp,
+            }
+        problem = attempt.problem or (self.liveness.problem if self.liveness else None)
+        if problem is not None:
+            document["problem"] = {"type": type(problem).__name__, "message": str(problem)}
+        if self.liveness is not None and self.label != "error":
+            document["liveness"] = {
+                "state": self.liveness.label,
+                "heartbeat_age_seconds": self.liveness.heartbeat_age,
+                "exit_code": self.liveness.exit_code,
+            }
+        if attempt.outputs is not None:
+            document["outputs"] = literal_values(attempt.outputs)
+        return document
 
 
-def _table(statuses: list[AttemptStatus]) -> Table:
-    # Prefixes, messages and values are stored text: Text, never markup.
+def _gist(message: str) -> str:
+    """One line of a message: its first, or a traceback's last (the exception)."""
+    lines = [line for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1].strip() if lines[0].startswith("Traceback") else lines[0]
+
+
+def _show(rows: list[_Row]) -> None:
+    if not console.is_terminal:  # piped: one line per attempt, never wrapped or cut
+        out = sys.stdout
+        for row in rows:
+            out.write(f"{row.attempt.output_prefix}\t{row.label}\t{row.details()}".rstrip() + "\n")
+        out.flush()
+        return
     table = Table("attempt", "state", "details")
     table.columns[0].overflow = "fold"
-    for attempt in statuses:
-        state = Text(attempt.state.value, style=_STYLE[attempt.state])
-        table.add_row(Text(attempt.output_prefix), state, Text(_details(attempt)))
-    return table
+    table.columns[2].overflow = "fold"
+    for row in rows:
+        state = Text(row.label, style=_STYLE.get(row.label, ""))
+        table.add_row(Text(row.attempt.output_prefix), state, Text(row.details()))
+    console.print(table)
 
 
-def _details(attempt: AttemptStatus) -> str:
-    if attempt.problem is not None:
-        return f"could not be checked: {attempt.message}"
-    if attempt.error is not None:
-        error = attempt.error
-        retry = "recoverable" if error.is_recoverable else "not recoverable"
-        return f"{error.code} ({error.kind.name.lower()}, {retry}): {error.message}"
-    if attempt.outputs is not None:
-        values = from_literal_map(attempt.outputs)
-        return ", ".join(f"{name}={show_value(value)}" for name, value in values.items())
-    return ""
+def _say_counts(total: int, counts: Counter[str]) -> None:
+    parts = [f"{counts[label]} {label}" for label in _COUNTED if counts[label]]
+    noun = "attempt" if total == 1 else "attempts"
+    line = f"{total} {noun}: {', '.join(parts)}" if parts else f"{total} {noun}"
+    if console.is_terminal:
+        console.print(Text(line, style="bold"))
+    else:
+        sys.stdout.write(line + "\n")
+
+
+def _exit_code(rows: list[_Row]) -> int:
+    labels = {row.label for row in rows}
+    if "error" in labels:
+        return EXIT_SYSTEM
+    if labels & {"failed", "too large"}:
+        return EXIT_FAILED
+    if any(row.attempt.state is AttemptState.NOT_READY for row in rows):
+        return EXIT_NOT_READY
+    return 0

@@ -69,6 +69,18 @@ class Cursor:
             raise CorruptPayloadError(f"{ref}: malformed segment: {exc}", ref) from exc
         return records
 
+    def unfinished(self) -> dict[str, str]:
+        """The line of each console stream (``stdout``, ``stderr``) still being written, so far.
+
+        A line stored in pieces whose last piece has not come yet: its text up
+        to now (for a progress bar, its latest drawing); it is not a record
+        until it ends.
+        """
+        return {
+            "stderr" if fd == 2 else "stdout": "".join(texts)
+            for fd, (_, texts) in sorted(self._pieces.items())
+        }
+
     def finish(self) -> list[Record]:
         """Console lines whose last piece never came (the stream ended without it)."""
         pending, self._pieces = self._pieces, {}

@@ -80,6 +80,15 @@ class StreamReader:
         return self._head
 
     @property
+    def unfinished(self) -> dict[str, str]:
+        """The console lines still being written, by stream name, as far as read.
+
+        A follower shows them in place (a progress bar's current drawing) and
+        replaces them when the finished line arrives as a record.
+        """
+        return self._cursor.unfinished()
+
+    @property
     def finished(self) -> bool:
         """Whether the stream has ended and every chunk was read."""
         head = self._head

@@ -27,7 +27,9 @@ def status(*args: str) -> Any:
 
 
 def json_lines(output: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    """The attempts' documents (the last document holds the counts)."""
+    documents = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [document for document in documents if "prefix" in document]
 
 
 def write_error(
@@ -81,7 +83,7 @@ def test_the_earliest_error_layout(tmp_path: Path) -> None:
     prefix = tmp_path / "distributed"
     write_error(prefix, "error-w1.pb", "Late", seconds=30)
     write_error(prefix, "error-w2.pb", "First", seconds=10)
-    single = status("--json", str(prefix))
+    single = status("--json", "--errors", "single", str(prefix))
     assert single.exit_code == 3
     assert json_lines(single.output)[0]["state"] == "not_ready"
     earliest = status("--json", "--errors", "earliest", str(prefix))
@@ -90,6 +92,9 @@ def test_the_earliest_error_layout(tmp_path: Path) -> None:
     assert (document["state"], document["error"]["code"]) == ("failed", "First")
     assert status("--errors", "single", str(prefix)).exit_code == 3
     assert status("--errors", "several", str(prefix)).exit_code == 2
+    automatic = status("--json", str(prefix))  # error.pb missing: the workers' files are found
+    assert automatic.exit_code == 1, automatic.output
+    assert json_lines(automatic.output)[0]["error"]["code"] == "First"
 
 
 def test_stored_text_is_printed_as_text_not_markup(tmp_path: Path) -> None:

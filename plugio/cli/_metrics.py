@@ -1,0 +1,169 @@
+"""``plugio metrics``: a task's metrics as a picture on a terminal, as plain rows when piped."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Column, Table
+from rich.text import Text
+
+from plugio.cli._output import console, emit_json, plugio_errors
+from plugio.cli._sparkline import sparkline
+from plugio.cli._streams import open_stream
+from plugio.stream import MetricRow, StreamEvent, StreamReader
+
+__all__ = ["metrics"]
+
+#: Blocks in a metric's sparkline.
+WIDTH = 40
+
+
+def metrics(
+    prefix: Annotated[str, typer.Argument(help="An attempt's output prefix.")],
+    last: Annotated[
+        int | None, typer.Option("--last", "-n", min=1, help="Only the last N rows.")
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep showing new rows until the task ends.")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between looks when following.")] = 1.0,
+    stream_prefix: Annotated[
+        bool, typer.Option("--stream-prefix", help="PREFIX is the stream itself.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Rows, events and summary as JSON.")
+    ] = False,
+) -> None:
+    """Show a task's metrics, events and summary.
+
+    On a terminal: one line per metric (a sparkline of its values, its last,
+    lowest and highest value), the last rows and the summary; with --follow
+    redrawn until the task ends. Piped: plain tab-separated lines, ``step``
+    then one column per metric (sorted by name), then ``event`` and
+    ``summary`` lines; with --follow, new rows as they come. A prefix with no
+    stream is an error (exit 4); --follow waits for it instead.
+    """
+    with plugio_errors():
+        reader, _ = open_stream(prefix, stream_prefix, wait=follow, interval=interval)
+        seen = _Seen()
+        if as_json:
+            _json(reader, seen, last)
+        elif console.is_terminal:
+            _picture(reader, seen, last, follow, interval)
+        else:
+            _plain(reader, seen, last, follow, interval)
+
+
+class _Seen:
+    """What the reader gave so far."""
+
+    def __init__(self) -> None:
+        self.rows: list[MetricRow] = []
+        self.events: list[StreamEvent] = []
+
+    def take(self, reader: StreamReader) -> tuple[list[MetricRow], list[StreamEvent]]:
+        records = reader.poll()
+        rows = [r for r in records if isinstance(r, MetricRow)]
+        events = [r for r in records if isinstance(r, StreamEvent)]
+        self.rows += rows
+        self.events += events
+        return rows, events
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({name for row in self.rows for name in row.values})
+
+
+def _json(reader: StreamReader, seen: _Seen, last: int | None) -> None:
+    seen.take(reader)
+    rows = seen.rows[-last:] if last else seen.rows
+    emit_json(
+        {
+            "metrics": [row._asdict() for row in rows],
+            "events": [event._asdict() for event in seen.events],
+            "summary": reader.summary(),
+        }
+    )
+
+
+def _plain(
+    reader: StreamReader, seen: _Seen, last: int | None, follow: bool, interval: float
+) -> None:
+    rows, events = seen.take(reader)
+    names = seen.names
+    _write("\t".join(["step", *names]))
+    for row in rows[-last:] if last else rows:
+        _write(_row_line(row, names))
+    for event in events:
+        _write(_event_line(event))
+    while follow and not reader.finished:
+        time.sleep(interval)
+        rows, events = seen.take(reader)
+        for row in rows:  # the columns stay those of the header
+            _write(_row_line(row, names))
+        for event in events:
+            _write(_event_line(event))
+    for key, value in sorted(reader.summary().items()):
+        _write(f"summary\t{key}\t{value!r}")
+
+
+def _picture(
+    reader: StreamReader, seen: _Seen, last: int | None, follow: bool, interval: float
+) -> None:
+    seen.take(reader)
+    if not follow:
+        console.print(_drawing(seen, last or 10, reader.summary()))
+        return
+    with Live(_drawing(seen, last or 10, {}), console=console, auto_refresh=False) as live:
+        while not reader.finished:
+            time.sleep(interval)
+            seen.take(reader)
+            live.update(_drawing(seen, last or 10, {}), refresh=True)
+        live.update(_drawing(seen, last or 10, reader.summary()), refresh=True)
+
+
+def _drawing(seen: _Seen, last: int, summary: dict[str, Any]) -> Group:
+    names = seen.names
+    overview = Table("metric", "values", "last", "min", "max", box=None)
+    for name in names:
+        values = [row.values[name] for row in seen.rows if name in row.values]
+        finite = [v for v in values if math.isfinite(v)] or [math.nan]
+        overview.add_row(
+            Text(name),
+            Text(sparkline(values, WIDTH), style="cyan"),
+            _number(values[-1]),
+            _number(min(finite)),
+            _number(max(finite)),
+        )
+    recent = Table("step", *(Column(header=Text(name)) for name in names), box=None)
+    for row in seen.rows[-last:]:
+        recent.add_row(str(row.step), *(_number(row.values.get(name)) for name in names))
+    shown = min(last, len(seen.rows))
+    parts: list[Any] = [overview, Text(f"last {shown} of {len(seen.rows)} rows")]
+    parts += [recent] if seen.rows else []
+    parts += [Text(_event_line(event).replace("\t", " ")) for event in seen.events[-last:]]
+    parts += [Text(f"summary {key} = {value!r}") for key, value in sorted(summary.items())]
+    return Group(*parts)
+
+
+def _row_line(row: MetricRow, names: list[str]) -> str:
+    return "\t".join([str(row.step), *(_number(row.values.get(name)) for name in names)])
+
+
+def _event_line(event: StreamEvent) -> str:
+    return f"event\t{event.level}\t{event.name}\t{event.attributes or ''}".rstrip()
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _write(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
