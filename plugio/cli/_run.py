@@ -1,4 +1,9 @@
-"""``plugio run``: the data plane of any command, as a sidecar does for raw containers."""
+"""``plugio run``: the data plane of any command, as a sidecar does for raw containers.
+
+Fit to be a pod's entrypoint: prefixes are checked before the command starts,
+SIGTERM and SIGINT are forwarded to the command with a grace period, and every
+message is printed as plain text (a path with brackets stays as it is).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,20 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+from rich.text import Text
 
-from plugio.cli._output import EXIT_FAILED, console, emit_json, plugio_errors
-from plugio.references import join
+from plugio.cli._output import (
+    EXIT_SYSTEM,
+    EXIT_USAGE,
+    console,
+    emit_json,
+    errors,
+    plugio_errors,
+)
 from plugio.storage import DataStore, ProgressCallback
-from plugio.task import RunResult, TaskRun
+from plugio.task import RunOptions, RunResult, TaskRun
+from plugio.task._preflight import PreflightError
+from plugio.task._signals import GRACE_PERIOD_ENV, grace_period_from_env
 
 
 def run(
@@ -37,38 +51,81 @@ def run(
     stream: Annotated[
         bool, typer.Option("--stream/--no-stream", help="Stream the console to <outputs>/stream.")
     ] = True,
+    grace_period: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help=f"Seconds the command has to stop after SIGTERM/SIGINT before it is "
+            f"killed [env {GRACE_PERIOD_ENV}; default 25].",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run COMMAND as a task attempt: inputs in, outputs or an error document out.
 
     The command sees PLUGIO_INPUT_DIR (inputs.json, a file per value, blobs),
     PLUGIO_OUTPUT_DIR (write outputs.json and/or files; error.json to fail on
-    your own terms; deck.html for a deck) and PLUGIO_CHECKPOINT_DIR (restored
-    from --previous-checkpoint, saved afterwards). Exit 0 when outputs were
-    written, 1 when the task failed and error.pb was written, 4 when even
-    that was impossible.
+    your own terms; deck.html for a deck), PLUGIO_CHECKPOINT_DIR (restored
+    from --previous-checkpoint, saved afterwards) and PLUGIO_METRICS (append
+    JSON lines such as {"step": 1, "loss": 0.5}). A command that writes
+    outputs.pb or error.pb under --outputs itself (an SDK's entrypoint) keeps
+    them.
+
+    Exit codes: 0 outputs written; 1 the task failed (its error document
+    written); 2 a bad option or prefix, nothing ran; 4 storage refused before
+    the command ran, or even the error document could not be written; 128+N
+    stopped by signal N (143 SIGTERM, 130 SIGINT): the signal was forwarded to
+    the command, and a recoverable Interrupted error document written. A
+    second signal stops at once, keeping the stream's journal for plugio
+    stream sync.
     """
     with plugio_errors():
-        store = DataStore.from_url(outputs)
-        with _progress(as_json) as progress:
-            task = TaskRun(
-                store,
-                command,
-                inputs,
-                outputs,
-                raw_output_prefix or join(outputs, "raw"),
-                previous_checkpoint,
-                declared or [],
-                workdir,
-                stream,
-                attempt,
+        grace = grace_period if grace_period is not None else _grace_from_env()
+        progress = _progress(as_json)
+        task = TaskRun(
+            DataStore.from_url(outputs),
+            command,
+            outputs,
+            inputs=inputs,
+            raw_output_prefix=raw_output_prefix,
+            previous_checkpoint=previous_checkpoint,
+            options=RunOptions(
+                declared_outputs=declared or [],
+                workdir=workdir,
+                stream=stream,
+                attempt=attempt,
+                grace_period=grace,
                 progress=_reporter(progress),
-            )
-            result = task.execute()
-        if workdir is None:
+                on_command_start=progress.stop,
+                on_command_end=progress.start,
+            ),
+        )
+        _preflight(task)
+        try:
+            with progress:
+                result = task.execute()
+        finally:
+            progress.stop()
             task.cleanup()
     _report(result, outputs, as_json)
-    raise typer.Exit(EXIT_FAILED if result.error is not None else 0)
+    raise typer.Exit(result.exit_status)
+
+
+def _grace_from_env() -> float:
+    try:
+        return grace_period_from_env()
+    except ValueError as exc:
+        errors.print(Text(f"error: {exc}"), soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _preflight(task: TaskRun) -> None:
+    try:
+        task.preflight()
+    except PreflightError as exc:
+        errors.print(Text(f"error: {exc}"), soft_wrap=True)
+        task.cleanup()
+        raise typer.Exit(EXIT_USAGE if exc.usage else EXIT_SYSTEM) from exc
 
 
 def _report(result: RunResult, outputs: str, as_json: bool) -> None:
@@ -79,6 +136,8 @@ def _report(result: RunResult, outputs: str, as_json: bool) -> None:
                 "outputs_prefix": outputs,
                 "exit_code": result.exit_code,
                 "succeeded": error is None,
+                "signal": result.signal,
+                "written_by_command": result.written_by_command,
                 "outputs": result.outputs,
                 "error": None
                 if error is None
@@ -93,12 +152,14 @@ def _report(result: RunResult, outputs: str, as_json: bool) -> None:
         )
         return
     if result.error is None:
-        console.print(f"[green]succeeded[/green]: outputs written under {outputs}")
+        line = Text("succeeded", style="green") + Text(f": outputs written under {outputs}")
+        console.print(line, soft_wrap=True)
         return
     error = result.error
     retry = "recoverable" if error.is_recoverable else "not recoverable"
-    console.print(f"[red]failed[/red]: {error.code} ({retry}): {error.message}")
-    console.print(f"error document: {error.error_uri}")
+    head = f": {error.code} ({retry}): {error.message}"
+    errors.print(Text("failed", style="red") + Text(head), soft_wrap=True)
+    errors.print(Text(f"error document: {error.error_uri}"), soft_wrap=True)
 
 
 def _progress(quiet: bool) -> Progress:

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any, Literal, TextIO
 
 if TYPE_CHECKING:
@@ -15,30 +15,57 @@ if TYPE_CHECKING:
 
 __all__ = ["ConsoleTee", "pump_process", "run_process"]
 
+
 StreamName = Literal["stdout", "stderr"]
 _READ_SIZE = 64 * 1024
+TextSink = Callable[[str, StreamName], None]
+"""Called with each piece of decoded console text and the stream it came from."""
 
 
 def pump_process(
-    process: subprocess.Popen[bytes], writer: StreamWriter, *, tee: bool = False
+    process: subprocess.Popen[bytes],
+    writer: StreamWriter | None,
+    *,
+    tee: bool = False,
+    observer: TextSink | None = None,
 ) -> int:
     """Copy a started process's stdout and stderr pipes into ``writer``; its exit code.
 
     Reads both pipes (opened with ``stdout=PIPE, stderr=PIPE``) until they
     close, decoding UTF-8 (undecodable bytes become U+FFFD), then waits for the
     process. With ``tee`` the text is also written to this process's own
-    ``sys.stdout`` / ``sys.stderr``. A missing pipe is skipped.
+    ``sys.stdout`` / ``sys.stderr``; ``observer`` sees every piece too. A
+    missing pipe is skipped.
+    """
+    for pump in _start_pumps(process, writer, tee=tee, observer=observer):
+        pump.join()
+    return process.wait()
+
+
+def _start_pumps(
+    process: subprocess.Popen[bytes],
+    writer: StreamWriter | None,
+    *,
+    tee: bool = False,
+    observer: TextSink | None = None,
+) -> list[threading.Thread]:
+    """Start copying the process's pipes (as :func:`pump_process`); the threads, to join.
+
+    A thread ends when its pipe reaches its end or is closed under it.
     """
     pumps = [
-        threading.Thread(target=_pump, args=(pipe, name, writer, tee), daemon=True)
+        threading.Thread(
+            target=_pump,
+            args=(pipe, name, writer, tee, observer),
+            name=f"plugio-{name}",
+            daemon=True,
+        )
         for pipe, name in ((process.stdout, "stdout"), (process.stderr, "stderr"))
         if pipe is not None
     ]
     for pump in pumps:
         pump.start()
-    for pump in pumps:
-        pump.join()
-    return process.wait()
+    return pumps
 
 
 def run_process(
@@ -55,15 +82,30 @@ def run_process(
         return pump_process(process, writer, tee=tee)
 
 
-def _pump(pipe: IO[bytes], name: StreamName, writer: StreamWriter, tee: bool) -> None:
+def _pump(
+    pipe: IO[bytes],
+    name: StreamName,
+    writer: StreamWriter | None,
+    tee: bool,
+    observer: TextSink | None,
+) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     echo = (sys.stdout if name == "stdout" else sys.stderr) if tee else None
-    fd = pipe.fileno()
+    try:
+        fd = pipe.fileno()
+    except ValueError:  # closed already
+        return
     while True:
-        data = os.read(fd, _READ_SIZE)
+        try:
+            data = os.read(fd, _READ_SIZE)
+        except OSError:  # the pipe was closed under us: the process is being left behind
+            data = b""
         text = decoder.decode(data, final=not data)
         if text:
-            writer.write(text, name)
+            if writer is not None:
+                writer.write(text, name)
+            if observer is not None:
+                observer(text, name)
             if echo is not None:
                 echo.write(text)
                 echo.flush()

@@ -175,9 +175,13 @@ class StreamWriter:
         """
         self._intake.update_summary(values)
 
-    def flush_journal(self) -> None:
-        """Move everything written so far (but unfinished lines) into the journal."""
-        self._intake.drain()
+    def flush_journal(self, timeout: float = -1) -> bool:
+        """Move everything written so far (but unfinished lines) into the journal.
+
+        ``timeout`` bounds the wait for the locks (a signal handler passes
+        one); False when they stayed busy.
+        """
+        return self._intake.drain(timeout)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Send everything written so far (but unfinished lines) now, and wait.

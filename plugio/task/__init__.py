@@ -18,7 +18,8 @@ checkpoint for the next attempt under its raw output prefix::
 - the deck: :func:`write_deck`, best effort;
 - checkpoints: :class:`Checkpoint`, atomic saves that Flyte's SDK can restore;
 - large literals: :func:`offload_literals` and :func:`resolve_offloaded`;
-- a whole attempt around any command: :class:`TaskRun`, what ``plugio run`` runs.
+- a whole attempt around any command: :class:`TaskRun`, what ``plugio run`` runs,
+  and :func:`log_metrics` for a command it runs.
 
 Each I/O function has an ``_async`` twin.
 """
@@ -40,6 +41,7 @@ if _typing.TYPE_CHECKING:
         write_error_document,
         write_error_document_async,
     )
+    from plugio.task._metrics import log_metrics
     from plugio.task._offload import (
         MIB,
         OffloadPolicy,
@@ -50,7 +52,8 @@ if _typing.TYPE_CHECKING:
         resolve_offloaded,
         resolve_offloaded_async,
     )
-    from plugio.task._runtime import RunResult, TaskRun
+    from plugio.task._run_types import RunOptions, RunResult
+    from plugio.task._runtime import TaskRun
     from plugio.task._values import (
         read_inputs,
         read_inputs_async,
@@ -86,7 +89,9 @@ _LAZY = {
     "offloaded_literal_ref": "plugio.task._offload",
     "resolve_offloaded": "plugio.task._offload",
     "resolve_offloaded_async": "plugio.task._offload",
-    "RunResult": "plugio.task._runtime",
+    "log_metrics": "plugio.task._metrics",
+    "RunOptions": "plugio.task._run_types",
+    "RunResult": "plugio.task._run_types",
     "TaskRun": "plugio.task._runtime",
     "read_inputs": "plugio.task._values",
     "read_inputs_async": "plugio.task._values",
@@ -109,11 +114,13 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
     "OffloadPolicy",
     "Phase",
     "RecoverableUserError",
+    "RunOptions",
     "RunResult",
     "TaskRun",
     "VALUE_FILE",
     "execution_error_from_exception",
     "literal_hash",
+    "log_metrics",
     "offload_literals",
     "offload_literals_async",
     "offloaded_literal_ref",

@@ -1,82 +1,73 @@
 """The runtime of a raw container: what ``plugio run`` does around a command.
 
-1. read ``inputs.pb`` and materialise it in ``<workdir>/inputs``: ``inputs.json``
+1. preflight (:meth:`TaskRun.preflight`): every prefix parses, its backend is
+   installed, the store accepts a write where the outputs go;
+2. read ``inputs.pb`` and materialise it in ``<workdir>/inputs``: ``inputs.json``
    with every value, one file per primitive value (its text), blobs downloaded
-   to ``inputs/<name>``;
-2. restore the previous attempt's checkpoint into ``<workdir>/checkpoint``;
-3. run the command with ``PLUGIO_INPUT_DIR``, ``PLUGIO_OUTPUT_DIR``,
-   ``PLUGIO_CHECKPOINT_DIR`` (and ``PLUGIO_RAW_OUTPUT_PREFIX``) set, its console
-   streamed live to ``<outputs>/stream`` (see ``plugio logs``);
+   to ``inputs/<name>``; restore the previous attempt's checkpoint into
+   ``<workdir>/checkpoint``;
+3. run the command in a process group of its own with ``PLUGIO_INPUT_DIR``,
+   ``PLUGIO_OUTPUT_DIR``, ``PLUGIO_CHECKPOINT_DIR``, ``PLUGIO_METRICS`` (and
+   ``PLUGIO_RAW_OUTPUT_PREFIX``) set, its console streamed live to
+   ``<outputs>/stream`` (see ``plugio logs``) and its metrics file followed;
+   SIGTERM and SIGINT are forwarded to it (see :mod:`plugio.task._signals`);
 4. save the checkpoint folder (also when the command failed: a retry resumes);
-5. turn what the command left in ``<workdir>/outputs`` into ``outputs.pb``:
+5. when the command wrote ``outputs.pb`` or an error document under the
+   output prefix itself (an SDK's entrypoint), keep them and follow them;
+   otherwise turn what it left in ``<workdir>/outputs`` into ``outputs.pb``:
    ``outputs.json`` (an object of values) plus every other file or folder as a
    blob named after it (``model.bin`` → ``model``), uploaded under the raw
-   output prefix; ``deck.html`` becomes the deck;
-6. on failure write ``error.pb`` instead:
-
-   ==============================  ======  ============  =======================
-   what happened                   kind    recoverable   code
-   ==============================  ======  ============  =======================
-   ``outputs/error.json`` written  its     its           its ``code``
-   non-zero exit                   USER    no            ``USER:ExitCode<n>``
-   killed by a signal              SYSTEM  yes           ``SYSTEM:Signal<NAME>``
-   a declared output missing       USER    no            ``USER:OutputsNotFound``
-   outputs not convertible         SYSTEM  no            ``SYSTEM:<Exception>``
-   storage failure                 SYSTEM  transient     ``SYSTEM:<Exception>``
-   ==============================  ======  ============  =======================
-
-   The command's own ``error.json`` is ``{"code": str, "message": str,
-   "recoverable": bool, "kind": "USER" | "SYSTEM"}`` (all optional).
+   output prefix; ``deck.html`` becomes the deck; large literals offloaded as
+   ``_F_L_MIN_SIZE_MB`` / ``_F_L_MAX_SIZE_MB`` ask;
+6. on failure write ``error.pb`` instead: the command's own ``error.json``
+   (``{"code": str, "message": str, "recoverable": bool, "kind": "USER" |
+   "SYSTEM"}``, all optional), else as :mod:`plugio.task._failures` tabulates
+   (``Interrupted``, ``OOMKilled``, ``USER:ExitCode<n>``, ...); a declared
+   output missing is ``USER:OutputsNotFound``; outputs that cannot be
+   converted or stored are classified as :func:`report_failure` does.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from plugio.execution import ErrorKind, ExecutionError
-from plugio.literals import BlobRef, LocalBlob, from_literal_map, to_literal_map
-from plugio.paths import InputPaths, RemoteCheckpointPaths, random_raw_path
-from plugio.readers import InMemoryOutputReader, RemoteFileInputReader
-from plugio.storage import DataStore, ProgressCallback
-from plugio.stream import StreamState, StreamWriter, attempt_stream_prefix, run_process
+from plugio.execution import ExecutionError
+from plugio.literals import BlobRef, LocalBlob, from_literal_map
+from plugio.paths import InputPaths, RemoteCheckpointPaths
+from plugio.readers import RemoteFileInputReader
+from plugio.references import join
+from plugio.storage import DataStore
+from plugio.stream import StreamState, StreamWriter, attempt_stream_prefix
 from plugio.task._checkpoints import Checkpoint
-from plugio.task._deck import write_deck
+from plugio.task._command import CommandOutcome, run_command
+from plugio.task._commit import (
+    ERROR_JSON,
+    OutputsNotFound,
+    collect_outputs,
+    commit_outputs,
+    documents_written,
+    own_error,
+)
 from plugio.task._error_document import Phase, report_failure, write_error_document
-from plugio.writers import RemoteFileOutputWriter
+from plugio.task._failures import command_failure, interrupted_error
+from plugio.task._metrics import METRICS_ENV, MetricsFile
+from plugio.task._preflight import preflight
+from plugio.task._run_types import RunOptions, RunResult
+from plugio.task._signals import Interrupted, SignalGuard
 
-__all__ = ["RunResult", "TaskRun"]
+__all__ = ["TaskRun"]
 
-OUTPUTS_JSON = "outputs.json"
-ERROR_JSON = "error.json"
-DECK_HTML = "deck.html"
-
-
-@dataclass
-class RunResult:
-    """How the run ended.
-
-    Attributes:
-        exit_code: The command's exit code (negative: killed by that signal);
-            None when it never ran.
-        error: The error written to ``error.pb`` (its ``error_uri`` set), or
-            None when outputs were written.
-        outputs: The outputs written, printable (local files as their paths).
-        workdir: The working folder.
-    """
-
-    exit_code: int | None
-    error: ExecutionError | None = None
-    outputs: dict[str, Any] = field(default_factory=dict)
-    workdir: str = ""
+_CLOSE_DEADLINE = 30.0
+_CLOSE_DEADLINE_INTERRUPTED = 4.0  # the pod's grace period is running out
 
 
 class _Stop(Exception):
@@ -94,37 +85,31 @@ class TaskRun:
     Attributes:
         store: The store every prefix belongs to.
         command: The command and its arguments.
-        inputs: The input prefix holding ``inputs.pb``; None for no inputs.
         outputs: The attempt's output prefix.
-        raw_output_prefix: Where blobs and the checkpoint go.
+        inputs: The input prefix holding ``inputs.pb``; None for no inputs.
+        raw_output_prefix: Where blobs and the checkpoint go; None for
+            ``<outputs>/raw``.
         previous_checkpoint: The previous attempt's checkpoint prefix to
             restore; ``""`` for none.
-        declared_outputs: Output names the command must produce.
-        workdir: The working folder; None for a new temporary one, which
-            :meth:`cleanup` removes.
-        stream: Stream the command's console to ``<outputs>/stream``.
-        attempt: The attempt number, which fences the stream's writers.
-        progress: Called with (bytes done, bytes in all) during transfers.
+        options: How the attempt runs.
     """
 
     store: DataStore
     command: Sequence[str]
-    inputs: str | None
     outputs: str
-    raw_output_prefix: str
+    inputs: str | None = None
+    raw_output_prefix: str | None = None
     previous_checkpoint: str = ""
-    declared_outputs: Sequence[str] = ()
-    workdir: str | None = None
-    stream: bool = True
-    attempt: int = 0
-    progress: ProgressCallback | None = None
+    options: RunOptions = field(default_factory=RunOptions)
 
     def __post_init__(self) -> None:
+        self.raw_prefix = self.raw_output_prefix or join(self.outputs, "raw")
         self.paths = RemoteCheckpointPaths(
-            self.store, self.outputs, self.raw_output_prefix, self.previous_checkpoint
+            self.store, self.outputs, self.raw_prefix, self.previous_checkpoint
         )
-        self.work = Path(self.workdir or tempfile.mkdtemp(prefix="plugio-run-"))
+        self.work = Path(self.options.workdir or tempfile.mkdtemp(prefix="plugio-run-"))
         self.checkpoint = Checkpoint(self.store, self.paths)
+        self._writer: StreamWriter | None = None
 
     @property
     def input_dir(self) -> Path:
@@ -141,36 +126,95 @@ class TaskRun:
         """The checkpoint folder, restored before and saved after (``PLUGIO_CHECKPOINT_DIR``)."""
         return self.work / "checkpoint"
 
+    @property
+    def journal_dir(self) -> Path:
+        """The stream's journal, kept when the stream could not be finished."""
+        return self.work / "journal"
+
+    def preflight(self) -> None:
+        """Check every prefix before anything runs.
+
+        Raises:
+            PreflightError: A prefix cannot be used; its ``usage`` says whether
+                the prefix is wrong or the store refused.
+        """
+        preflight(
+            self.store,
+            outputs=self.outputs,
+            inputs=self.inputs,
+            raw_output_prefix=self.raw_output_prefix,
+            previous_checkpoint=self.previous_checkpoint,
+        )
+
     def execute(self) -> RunResult:
         """Run the attempt; storage problems become the attempt's error document.
+
+        A second SIGTERM or SIGINT ends this process at once (exit 128 + the
+        signal), keeping the stream's journal and saying how to upload it.
 
         Raises:
             PlugioError: not even the error document could be written.
         """
         for folder in (self.input_dir, self.output_dir, self.checkpoint_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        guard = SignalGuard(self.options.grace_period, self._stop_at_once)
+        if self.options.handle_signals:
+            guard.install()
+        result = RunResult(None, workdir=str(self.work))
+        try:
+            result = self._attempt(guard, result)
+        finally:
+            self._close_stream(result)
+            guard.uninstall()
+        return result
+
+    def _attempt(self, guard: SignalGuard, result: RunResult) -> RunResult:
         phase: Phase = "platform"
-        exit_code: int | None = None
+        outcome: CommandOutcome | None = None
         try:
             self._prepare()
-            exit_code = self._run_command()
-            phase = "platform"
+            self._writer = self._open_stream()
+            if self.options.on_command_start is not None:
+                self.options.on_command_start()
+            outcome = run_command(
+                self.command,
+                self._environment(),
+                writer=self._writer,
+                guard=guard,
+                metrics=self._metrics_file(),
+            )
+            if self.options.on_command_end is not None:
+                self.options.on_command_end()
+            result.exit_code = outcome.exit_code
+            result.signal = guard.signal_during_command
             self.checkpoint.save(self.checkpoint_dir)
-            failure = self._failure_of(exit_code)
-            if failure is not None:
-                raise _Stop(failure)
-            phase = "convert"
-            outputs = self._collect_outputs()
-            phase = "platform"
-            self._commit(outputs)
-        except _Stop as stop:
-            error = stop.error
-            ref = write_error_document(self.store, self.paths, error)
-            return RunResult(exit_code, _with_uri(error, ref), workdir=str(self.work))
+            if not self._check(outcome, guard, result):
+                phase = "convert"
+                values = collect_outputs(self.output_dir, self.options.declared_outputs)
+                phase = "platform"
+                commit_outputs(
+                    self.store, self.paths, values, self.output_dir, progress=self.options.progress
+                )
+                result.outputs = _printable(values)
+        except Interrupted as stop:
+            result.signal = stop.signum
+            error = interrupted_error(
+                stop.signum, outcome, self.command, grace_period=0, killed_after_grace=False
+            )
+            return self._failed(result, error)
+        except _Kept as kept:
+            result.error = kept.error
+            return result
+        except (_Stop, OutputsNotFound) as stop:
+            return self._failed(result, stop.error)
         except Exception as exc:
-            error = report_failure(self.store, self.paths, exc, phase=phase)
-            return RunResult(exit_code, error, workdir=str(self.work))
-        return RunResult(exit_code, None, _printable(outputs), str(self.work))
+            result.error = report_failure(self.store, self.paths, exc, phase=phase)
+        return result
+
+    def _failed(self, result: RunResult, error: ExecutionError) -> RunResult:
+        ref = write_error_document(self.store, self.paths, error)
+        result.error = replace(error, error_uri=ref)
+        return result
 
     # -- before ---------------------------------------------------------------
     def _prepare(self) -> None:
@@ -184,7 +228,7 @@ class TaskRun:
         document: dict[str, Any] = {}
         for name, value in values.items():
             if isinstance(value, BlobRef):
-                local = value.download(self.input_dir / name, progress=self.progress)
+                local = value.download(self.input_dir / name, progress=self.options.progress)
                 document[name] = str(local)
             else:
                 document[name] = value
@@ -200,135 +244,97 @@ class TaskRun:
             PLUGIO_INPUT_DIR=str(self.input_dir),
             PLUGIO_OUTPUT_DIR=str(self.output_dir),
             PLUGIO_CHECKPOINT_DIR=str(self.checkpoint_dir),
-            PLUGIO_RAW_OUTPUT_PREFIX=self.raw_output_prefix,
+            PLUGIO_RAW_OUTPUT_PREFIX=self.raw_prefix,
         )
+        if self._writer is not None:
+            env[METRICS_ENV] = str(self.work / "metrics.jsonl")
+        else:
+            env.pop(METRICS_ENV, None)
         return env
 
-    def _run_command(self) -> int:
-        if not self.stream:
-            return subprocess.run(
-                list(self.command), env=self._environment(), check=False
-            ).returncode
-        writer = StreamWriter(
+    def _open_stream(self) -> StreamWriter | None:
+        if not self.options.stream:
+            return None
+        return StreamWriter(
             self.store,
             attempt_stream_prefix(self.outputs),
-            journal_dir=self.work / "journal",
-            epoch=self.attempt,
+            journal_dir=self.journal_dir,
+            epoch=self.options.attempt,
         )
-        exit_code: int | None = None
-        try:
-            exit_code = run_process(writer, self.command, tee=True, env=self._environment())
-        finally:
-            writer.close(exit_code=exit_code, state=_stream_state(exit_code), deadline=30)
-        return exit_code
 
-    def _failure_of(self, exit_code: int) -> ExecutionError | None:
-        own = self.output_dir / ERROR_JSON
-        if own.exists():
-            return _own_error(own)
-        if exit_code < 0:
-            name = signal.Signals(-exit_code).name
-            return ExecutionError(
-                f"SYSTEM:Signal{name}",
-                f"the command was killed by {name} (out of memory or preempted?)",
-                ErrorKind.SYSTEM,
-                is_recoverable=True,
+    def _metrics_file(self) -> MetricsFile | None:
+        if self._writer is None:
+            return None
+        return MetricsFile(self.work / "metrics.jsonl", self._writer)
+
+    def _close_stream(self, result: RunResult) -> None:
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        code = result.exit_code
+        if code is not None and code < 0:
+            code = 128 - code
+        deadline = _CLOSE_DEADLINE if result.signal is None else _CLOSE_DEADLINE_INTERRUPTED
+        writer.close(exit_code=code, state=_stream_state(result), deadline=deadline)
+
+    def _stop_at_once(self, signum: int) -> None:
+        """A second signal: keep the journal, say how to upload it, and exit now."""
+        writer = self._writer
+        name = signal.Signals(signum).name
+        lines = [f"plugio run: a second {name}: stopped at once, the command killed."]
+        if writer is not None:
+            writer.flush_journal(timeout=0.2)
+            lines.append(
+                "The stream's journal is kept; upload it with: "
+                f"plugio stream sync {shlex.quote(str(self.journal_dir))}"
             )
-        if exit_code != 0:
-            return ExecutionError(
-                f"USER:ExitCode{exit_code}",
-                f"the command exited with code {exit_code}: {' '.join(self.command)}",
-                ErrorKind.USER,
-            )
-        return None
+        os.write(2, ("\n".join(lines) + "\n").encode())
+        os._exit(128 + signum)
 
     # -- after ----------------------------------------------------------------
-    def _collect_outputs(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        document = self.output_dir / OUTPUTS_JSON
-        if document.exists():
-            loaded = json.loads(document.read_text())
-            if not isinstance(loaded, dict):
-                raise ValueError(
-                    f"{OUTPUTS_JSON} must hold a JSON object, not {type(loaded).__name__}"
-                )
-            values.update(loaded)
-        for entry in sorted(self.output_dir.iterdir()):
-            if entry.name in (OUTPUTS_JSON, ERROR_JSON, DECK_HTML):
-                continue
-            name = entry.name.split(".", 1)[0]
-            if name in values:
-                raise ValueError(
-                    f"output {name!r} is given twice (in {OUTPUTS_JSON} and as {entry.name})"
-                )
-            values[name] = LocalBlob(entry)
-        missing = [name for name in self.declared_outputs if name not in values]
-        if missing:
+    def _check(self, outcome: CommandOutcome, guard: SignalGuard, result: RunResult) -> bool:
+        """Raise the attempt's error, if any; True when the command wrote ``outputs.pb``."""
+        written = None
+        if outcome.start_error is None:
+            written = documents_written(self.store, self.outputs)
+            if written.error is not None:
+                result.written_by_command = True
+                raise _Kept(written.error)
+        if result.signal is not None:
             raise _Stop(
-                ExecutionError(
-                    "USER:OutputsNotFound",
-                    f"declared outputs not written: {', '.join(missing)} "
-                    f"(expected in {OUTPUTS_JSON} or as files in the output folder)",
-                    ErrorKind.USER,
+                interrupted_error(
+                    result.signal,
+                    outcome,
+                    self.command,
+                    grace_period=self.options.grace_period,
+                    killed_after_grace=guard.killed_after_grace,
                 )
             )
-        return values
-
-    def _commit(self, values: dict[str, Any]) -> None:
-        uploaded = {name: self._upload(value) for name, value in values.items()}
-        literal_map = to_literal_map(
-            uploaded, store=self.store, raw_output_prefix=self.raw_output_prefix
-        )
-        deck = self.output_dir / DECK_HTML
-        if deck.exists():
-            write_deck(self.store, self.paths, deck.read_text(errors="replace"))
-        RemoteFileOutputWriter(self.store, self.paths).put(
-            InMemoryOutputReader(literals=literal_map)
-        )
-
-    def _upload(self, value: Any) -> Any:
-        """A local file or folder uploaded (with progress) and named as Flyte's SDK does."""
-        if not isinstance(value, LocalBlob):
-            return value
-        local_path = os.fspath(value.path)
-        multipart = os.path.isdir(local_path)
-        file_name = None if multipart else os.path.basename(local_path)
-        uri = random_raw_path(self.raw_output_prefix, file_name)
-        self.store.put(local_path, uri, progress=self.progress)
-        return BlobRef(uri, multipart=multipart, format=value.format, store=self.store)
+        own = self.output_dir / ERROR_JSON
+        failure = own_error(own) if own.exists() else command_failure(outcome, self.command)
+        if failure is not None:
+            raise _Stop(failure)
+        result.written_by_command = written is not None and written.outputs
+        return result.written_by_command
 
     def cleanup(self) -> None:
         """Remove the working folder (when it was not given by the caller)."""
-        if self.workdir is None:
+        if self.options.workdir is None:
             shutil.rmtree(self.work, ignore_errors=True)
 
 
-def _own_error(path: Path) -> ExecutionError:
-    try:
-        document = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        return ExecutionError(
-            "USER:BadErrorFile", f"{ERROR_JSON} is not valid JSON: {exc}", ErrorKind.USER
-        )
-    if not isinstance(document, dict):
-        document = {"message": str(document)}
-    kind = str(document.get("kind", "USER")).upper()
-    return ExecutionError(
-        str(document.get("code") or "USER:TaskFailed"),
-        str(document.get("message", "")),
-        ErrorKind[kind] if kind in ErrorKind.__members__ else ErrorKind.USER,
-        is_recoverable=bool(document.get("recoverable", False)),
-    )
+class _Kept(Exception):
+    """The command wrote its own error document: reported as it is, nothing written."""
+
+    def __init__(self, error: ExecutionError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
-def _with_uri(error: ExecutionError, ref: str) -> ExecutionError:
-    return replace(error, error_uri=ref)
-
-
-def _stream_state(exit_code: int | None) -> StreamState:
-    if exit_code is None or exit_code < 0:
+def _stream_state(result: RunResult) -> StreamState:
+    if result.signal is not None or (result.exit_code is not None and result.exit_code < 0):
         return StreamState.KILLED
-    return StreamState.SUCCEEDED if exit_code == 0 else StreamState.FAILED
+    return StreamState.SUCCEEDED if result.error is None else StreamState.FAILED
 
 
 def _text(value: str | int | float | bool) -> str:

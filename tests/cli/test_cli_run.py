@@ -97,13 +97,26 @@ def test_non_zero_exit_is_a_user_error(tmp_path: Path, inputs: Path) -> None:
     assert not (out / "outputs.pb").exists()
 
 
-def test_killed_by_a_signal_is_recoverable(tmp_path: Path) -> None:
+def test_killed_by_sigkill_is_interrupted_as_flytes_engine_reports_it(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = plugio("run", "--outputs", str(out), "--", "sh", "-c", "kill -9 $$")
     assert result.returncode == 1
     error = error_at(out)
-    assert error.code == "SYSTEM:SignalSIGKILL"
-    assert error.is_recoverable
+    # Flyte's engine: a container ended by SIGKILL (exit code 137) is "Interrupted",
+    # a retryable user-kind failure ("OOMKilled" when the OOM killer did it).
+    assert (error.code, error.kind, error.is_recoverable) == ("Interrupted", ErrorKind.USER, True)
+
+
+def test_killed_by_another_signal_is_a_recoverable_system_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = plugio("run", "--outputs", str(out), "--", "sh", "-c", "kill -ABRT $$")
+    assert result.returncode == 1
+    error = error_at(out)
+    assert (error.code, error.kind, error.is_recoverable) == (
+        "SYSTEM:SignalSIGABRT",
+        ErrorKind.SYSTEM,
+        True,
+    )
 
 
 def test_the_commands_own_error_file(tmp_path: Path) -> None:

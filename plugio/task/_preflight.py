@@ -1,0 +1,92 @@
+"""Checks before an attempt's command starts, so that a bad prefix fails in seconds.
+
+Every prefix must parse and have its backend installed (a usage problem), and
+the store must answer and accept a write where the outputs go (a storage
+problem): a probe object is written under the output prefix (and the raw
+output prefix, when it is elsewhere) and deleted again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from plugio import errors
+from plugio.paths import INPUTS_FILE
+from plugio.references import join
+from plugio.storage import DataStore
+
+__all__ = ["PROBE_PREFIX", "PreflightError", "preflight"]
+
+PROBE_PREFIX = ".plugio-preflight-"
+"""The name of the probe objects, before a random suffix."""
+
+_USAGE = (errors.InvalidReferenceError, errors.ConfigurationError, errors.MissingDependencyError)
+
+
+class PreflightError(errors.PlugioError):
+    """A prefix cannot be used; ``usage`` tells a bad prefix from a storage problem.
+
+    Attributes:
+        option: The option that gave the prefix (``--outputs``, ...).
+        ref: The prefix.
+        usage: The prefix itself is wrong (scheme, missing extra), not the store.
+    """
+
+    def __init__(self, option: str, ref: str, problem: BaseException, *, usage: bool) -> None:
+        text = " ".join(str(problem).split()) or type(problem).__name__
+        if len(text) > 300:
+            text = text[:297] + "..."
+        super().__init__(f"{option} {ref}: {text}")
+        self.option = option
+        self.ref = ref
+        self.usage = usage
+
+
+def preflight(
+    store: DataStore,
+    *,
+    outputs: str,
+    inputs: str | None = None,
+    raw_output_prefix: str | None = None,
+    previous_checkpoint: str = "",
+) -> None:
+    """Check every prefix before the command runs.
+
+    Raises:
+        PreflightError: The first prefix that cannot be used, and why.
+    """
+    prefixes = [
+        ("--outputs", outputs),
+        ("--inputs", inputs or ""),
+        ("--raw-output-prefix", raw_output_prefix or ""),
+        ("--previous-checkpoint", previous_checkpoint),
+    ]
+    for option, ref in prefixes:
+        if ref:
+            with _named(option, ref, usage=True):
+                store.filesystem(ref)
+    with _named("--outputs", outputs, usage=False):
+        _probe_write(store, outputs)
+    if raw_output_prefix and not raw_output_prefix.startswith(outputs.rstrip("/") + "/"):
+        with _named("--raw-output-prefix", raw_output_prefix, usage=False):
+            _probe_write(store, raw_output_prefix)
+    if inputs:
+        with _named("--inputs", inputs, usage=False):
+            store.head(join(inputs, INPUTS_FILE))  # missing is the attempt's error, not ours
+
+
+def _probe_write(store: DataStore, prefix: str) -> None:
+    probe = join(prefix, f"{PROBE_PREFIX}{uuid.uuid4().hex}")
+    store.write_bytes(probe, b"")
+    store.delete(probe)
+
+
+@contextmanager
+def _named(option: str, ref: str, *, usage: bool) -> Iterator[None]:
+    """Turn a plugio error inside into a :class:`PreflightError` naming the prefix."""
+    try:
+        yield
+    except errors.PlugioError as exc:
+        raise PreflightError(option, ref, exc, usage=usage or isinstance(exc, _USAGE)) from exc
