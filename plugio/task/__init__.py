@@ -29,7 +29,14 @@ import typing as _typing
 from plugio._moved import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
-    from plugio.task._checkpoints import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
+    from plugio.task._checkpoints import (
+        MANIFEST_SUFFIX,
+        VALUE_FILE,
+        Checkpoint,
+        RestoreResult,
+        SaveHandle,
+        SaveResult,
+    )
     from plugio.task._deck import DEFAULT_DECK_MAX_BYTES, write_deck, write_deck_async
     from plugio.task._error_document import (
         MAX_MESSAGE_BYTES,
@@ -70,6 +77,9 @@ _LAZY = {
     "MANIFEST_SUFFIX": "plugio.task._checkpoints",
     "VALUE_FILE": "plugio.task._checkpoints",
     "Checkpoint": "plugio.task._checkpoints",
+    "RestoreResult": "plugio.task._checkpoints",
+    "SaveHandle": "plugio.task._checkpoints",
+    "SaveResult": "plugio.task._checkpoints",
     "DEFAULT_DECK_MAX_BYTES": "plugio.task._deck",
     "write_deck": "plugio.task._deck",
     "write_deck_async": "plugio.task._deck",
@@ -114,8 +124,11 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
     "OffloadPolicy",
     "Phase",
     "RecoverableUserError",
+    "RestoreResult",
     "RunOptions",
     "RunResult",
+    "SaveHandle",
+    "SaveResult",
     "TaskRun",
     "VALUE_FILE",
     "execution_error_from_exception",

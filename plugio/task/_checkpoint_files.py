@@ -1,8 +1,9 @@
-"""A checkpoint's manifest and its local side: what to save, and checking what was restored.
+"""A checkpoint's manifest and the names of its objects; nothing here touches storage.
 
-The manifest lists every file of a checkpoint with its size and SHA-256; its
-format and states are described in :mod:`plugio.task._checkpoints`. Nothing
-here touches storage.
+The manifest (its states and what a restore trusts are described in
+:mod:`plugio.task._checkpoints`) lists every file of one saved version with
+its size and SHA-256, and the version whose folder holds its bytes: an
+unchanged file is referenced, never stored twice.
 """
 
 from __future__ import annotations
@@ -12,68 +13,89 @@ import hashlib
 import os
 import shutil
 from pathlib import Path, PurePosixPath
-from typing import IO, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from plugio.errors import NotFoundError
+from plugio.errors import PayloadError
 from plugio.references import parse_reference
 
 __all__ = [
     "MANIFEST_SUFFIX",
     "VALUE_FILE",
+    "VERSIONS_SUFFIX",
     "Manifest",
     "ManifestEntry",
-    "describe_all",
-    "local_files",
-    "move_verified",
+    "file_sha256",
+    "move_into",
     "normalized_prefix",
     "object_ref",
     "parse_manifest",
     "relative_name",
     "sha256",
-    "verified_names",
+    "version_ref",
 ]
 
 MANIFEST_SUFFIX = ".plugio-manifest.json"
 """Appended to the checkpoint prefix: the manifest is the folder's sibling."""
+VERSIONS_SUFFIX = ".plugio-versions"
+"""Appended to the checkpoint prefix: the folder holding every kept version."""
 VALUE_FILE = "_dst_cp"
 """The file a stream or a single value is saved as (flytekit's name)."""
-_CHUNK = 1024 * 1024
+CHUNK = 1024 * 1024
 
 
 class ManifestEntry(BaseModel):
-    """One file of a checkpoint: its path under the folder, size and SHA-256 (hex)."""
+    """One file: its path in the checkpoint, size, SHA-256 (hex) and where its bytes are.
+
+    ``version`` names the version folder holding the bytes; ``""`` (a manifest
+    of the first format) means the checkpoint folder itself.
+    """
 
     path: str
     size: int
     sha256: str
+    version: str = ""
 
 
 class Manifest(BaseModel):
-    """A checkpoint's manifest: ``pending`` while a save runs, ``committed`` once whole.
+    """A checkpoint's manifest: ``pending`` until a first save commits, then ``committed``.
 
-    ``base`` is the checkpoint the save started from (the previous attempt's),
-    which a restore falls back to when this one is not committed.
+    ``base`` is the checkpoint the attempt started from (the previous
+    attempt's), which a restore falls back to while nothing is committed.
+    ``version`` names the committed version, ``kept`` the older versions
+    still stored, newest first, and ``mirrored`` the version the checkpoint
+    folder (what Flyte's SDK reads) holds in full.
     """
 
-    format: Literal["plugio-checkpoint/1"] = "plugio-checkpoint/1"
+    format: Literal["plugio-checkpoint/1", "plugio-checkpoint/2"] = "plugio-checkpoint/2"
     state: Literal["pending", "committed"]
     base: str = ""
+    version: str = ""
+    kept: list[str] = []
+    mirrored: str = ""
     files: list[ManifestEntry] = []
 
+    def entry(self, path: str) -> ManifestEntry | None:
+        """The entry of ``path``, or None."""
+        return next((entry for entry in self.files if entry.path == path), None)
 
-def parse_manifest(data: bytes) -> Manifest:
-    """The manifest in ``data``; a pending one when it is unreadable or names a path outside.
 
-    A pending manifest is never restored, which is what a broken one must give.
+def parse_manifest(data: bytes, ref: str) -> Manifest:
+    """The manifest in ``data``, read from ``ref``.
+
+    Raises:
+        PayloadError: not a manifest plugio writes, or one naming a path
+            outside the folder; the message names ``ref``.
     """
     try:
         manifest = Manifest.model_validate_json(data)
-    except ValidationError:
-        return Manifest(state="pending")
-    if not all(_is_relative(entry.path) for entry in manifest.files):
-        return Manifest(state="pending")
+    except ValidationError as error:
+        detail = error.errors()[0]["msg"] if error.errors() else "invalid"
+        raise PayloadError(f"not a checkpoint manifest ({detail})", ref) from None
+    outside = [entry.path for entry in manifest.files if not _is_relative(entry.path)]
+    if outside or not all(_is_relative(v) for v in (*manifest.kept, manifest.version) if v):
+        raise PayloadError(f"a checkpoint manifest names a path outside: {outside[:1]}", ref)
     return manifest
 
 
@@ -102,6 +124,13 @@ def object_ref(prefix: str, name: str) -> str:
     return dataclasses.replace(parsed, key=f"{parsed.key}/{name}" if parsed.key else name).url
 
 
+def version_ref(prefix: str, entry: ManifestEntry) -> str:
+    """Where the bytes of ``entry`` of the checkpoint at ``prefix`` are stored."""
+    if not entry.version:
+        return object_ref(prefix, entry.path)
+    return object_ref(prefix + VERSIONS_SUFFIX, f"{entry.version}/{entry.path}")
+
+
 def relative_name(prefix: str, ref: str) -> str:
     """The name in the folder ``prefix`` of a reference listed under it (see :func:`object_ref`)."""
     parsed = parse_reference(ref)
@@ -111,67 +140,30 @@ def relative_name(prefix: str, ref: str) -> str:
     return parsed.key[len(folder) + 1 :] if folder else parsed.key
 
 
-def local_files(source: str | os.PathLike[str] | IO[bytes], scratch: str) -> list[tuple[str, str]]:
-    """(relative name, local path) of what to save; a stream is spooled to ``scratch``.
-
-    Raises:
-        NotFoundError: ``source`` is a path where nothing exists.
-    """
-    if not isinstance(source, str | os.PathLike):
-        spooled = os.path.join(scratch, VALUE_FILE)
-        with open(spooled, "wb") as handle:
-            shutil.copyfileobj(source, handle, _CHUNK)
-        return [(VALUE_FILE, spooled)]
-    path = os.fspath(source)
-    if os.path.isfile(path):
-        return [(os.path.basename(path), path)]
-    if not os.path.isdir(path):
-        raise NotFoundError("nothing to save: no such file or folder", path)
-    return [
-        (Path(folder, name).relative_to(path).as_posix(), os.path.join(folder, name))
-        for folder, _, names in sorted(os.walk(path))
-        for name in sorted(names)
-    ]
-
-
-def describe_all(files: list[tuple[str, str]]) -> dict[str, ManifestEntry]:
-    """The manifest entry of every (relative name, local path), by name."""
-    return {name: _describe(name, path) for name, path in files}
-
-
-def _describe(name: str, path: str) -> ManifestEntry:
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a local file, in hex, read in bounded chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
+        while chunk := handle.read(CHUNK):
             digest.update(chunk)
-    return ManifestEntry(path=name, size=os.path.getsize(path), sha256=digest.hexdigest())
-
-
-def verified_names(staging: Path, manifest: Manifest | None) -> list[str] | None:
-    """The relative names to move out of ``staging``; None unless all the manifest's match.
-
-    Without a manifest (Flyte's layout) every file downloaded is taken.
-    """
-    if manifest is None:
-        return [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
-    for entry in manifest.files:
-        local = staging.joinpath(*entry.path.split("/"))
-        if not local.is_file() or _describe(entry.path, str(local)) != entry:
-            return None
-    return [entry.path for entry in manifest.files]
-
-
-def move_verified(staging: Path, target: Path, names: list[str]) -> None:
-    """Move ``names`` from ``staging`` to the same relative paths under ``target``."""
-    for name in names:
-        destination = target.joinpath(*name.split("/"))
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging.joinpath(*name.split("/")), destination)
+    return digest.hexdigest()
 
 
 def sha256(data: bytes) -> str:
     """The SHA-256 of ``data``, in hex, as the manifest records it."""
     return hashlib.sha256(data).hexdigest()
+
+
+def move_into(staging: Path, target: Path) -> list[str]:
+    """Move every file of ``staging`` to the same relative path under ``target``; their names."""
+    names = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+    for name in names:
+        destination = target.joinpath(*name.split("/"))
+        if destination.is_dir():
+            shutil.rmtree(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging.joinpath(*name.split("/")), destination)
+    return names
 
 
 def _is_relative(name: str) -> bool:

@@ -1,36 +1,46 @@
 """Checkpoints: a task attempt saves its progress, and its next attempt resumes from it.
 
-The layout is Flyte's: the files of a checkpoint sit under the attempt's
-checkpoint prefix, ``<raw output prefix>/_flytecheckpoints``, with the names
-they had locally (a single value written with :meth:`Checkpoint.write` or a
-stream is ``_dst_cp``, flytekit's name). Flyte's SDK restores a plugio
-checkpoint by listing and downloading that folder, as it does its own.
+A checkpoint lives at the attempt's checkpoint prefix,
+``<raw output prefix>/_flytecheckpoints``, in one of Flyte's two forms; a
+:class:`Checkpoint` saves in the form of its ``flyte`` generation and
+restores whichever form it finds.
 
-**Atomic saves.** Beside the folder, plugio keeps a manifest,
-``<checkpoint prefix>.plugio-manifest.json``: every file's path, size and
-SHA-256. A save marks it *pending* first, then uploads, deletes files of an
-earlier save that are gone, and marks it *committed* with the new file list
-last. A restore trusts only a committed manifest whose files are all there
-with their size and hash; a pending one (the attempt died mid-save) or a
-broken one is never restored: the restore falls back to the checkpoint that
-save started from (the manifest records it), and to nothing when there is
-none. The manifest sits outside the folder so that Flyte's SDK, which expects
-exactly one file for ``read()``, sees only the checkpoint's own files.
+**Flyte 1's form, versioned.** A save never touches the last committed
+save: its files go to a new version folder beside the checkpoint,
+``<prefix>.plugio-versions/<version>/``, and it becomes the current one by
+one atomic write of the pointer ``<prefix>.plugio-manifest.json`` (every
+file's path, size, SHA-256 and the version holding its bytes). Only then is
+the folder ``<prefix>/`` that Flyte 1's SDK reads brought to the new files
+(changed files only, copied inside the store), and versions beyond ``keep``
+deleted. A process killed at any moment leaves the last committed save
+whole: a restore reads the pointer, never the folder, and verifies every
+file's hash. While a save is in flight, Flyte 1's SDK sees the previous
+save's files in the folder; while the folder is brought up to date (after
+the commit) it may see some of each, the same as with its own saves.
 
-**Flyte's checkpoints.** A prefix with no manifest was written by Flyte's SDK
-(or by anything else): it is restored as it is, every object under it.
+**Flyte 2's form.** One object at the prefix: the bytes or file as given,
+or a gzip tar of a folder's top-level entries, as ``flyte.Checkpoint``
+writes it. Each save replaces the object whole (one upload, which the store
+publishes atomically), so Flyte 2's SDK sees the old object or the new one.
 
-**Unchanged files.** A file whose size and hash equal the committed manifest
-of the same prefix (an earlier save of this attempt) is not touched; one equal
-to the previous attempt's committed manifest is copied inside the store
-(server-side on S3, GCS and Azure) instead of uploaded, falling back to an
-upload when the store cannot copy. Every checkpoint folder is thus complete on
-its own, as Flyte's SDK needs. Files move at most the store's
-``transfer_concurrency`` at a time, and the first failure stops the save
-(its manifest stays pending).
+**Restoring.** A restore takes the newest checkpoint of this attempt (a
+process restarted within the attempt), else the previous attempt's, else
+what the previous attempt's first save started from. A committed version is
+verified file by file; Flyte 2's object and a folder that Flyte 1's SDK
+wrote (no pointer) are taken as they are. What cannot be read raises a
+:class:`~plugio.errors.PayloadError` naming the path, never "no checkpoint".
 
-A checkpoint is a snapshot: each save replaces the whole previous one of the
-attempt. One :class:`Checkpoint` must not save from two threads at once.
+**Only what changed moves.** A file whose size, modification and change
+times and inode equal what the last capture of this object saw is not read
+again; a changed-looking one is hashed, and its bytes are referenced when an
+earlier version holds them, copied inside the store when the previous
+attempt does, and uploaded otherwise (large files in parallel parts).
+
+**In the background.** ``save(..., wait=False)`` returns once the changed
+files are staged (copied or hard-linked into a private folder); uploads run
+in order on a worker thread, at most one waiting (a newer save replaces it).
+A failure is raised by the next save, :meth:`Checkpoint.flush` or restore.
+One :class:`Checkpoint` is used from one thread at a time.
 """
 
 from __future__ import annotations
@@ -38,49 +48,38 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+import time
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, overload
 
 from plugio._twins import run_blocking
-from plugio.errors import ConfigurationError, NotFoundError, PayloadError, PlugioError
+from plugio.errors import ConfigurationError
+from plugio.generation import FlyteGeneration
 from plugio.paths import CheckpointPaths
 from plugio.references import parse_reference
-from plugio.storage import DataStore, bounded_gather
-from plugio.task._checkpoint_files import (
-    MANIFEST_SUFFIX,
-    VALUE_FILE,
-    Manifest,
-    ManifestEntry,
-    describe_all,
-    local_files,
-    move_verified,
-    normalized_prefix,
-    object_ref,
-    parse_manifest,
-    relative_name,
-    sha256,
-    verified_names,
-)
+from plugio.storage import DataStore, ProgressCallback
+from plugio.task._checkpoint_background import SaveHandle, Saver
+from plugio.task._checkpoint_capture import Capture, CaptureMode, StatCache, capture, discard
+from plugio.task._checkpoint_files import MANIFEST_SUFFIX, VALUE_FILE, normalized_prefix
+from plugio.task._checkpoint_restore import Found, RestoreResult, find, read_value, restore_found
+from plugio.task._checkpoint_versions import SaveResult, Source, commit, save_object
 
-__all__ = ["MANIFEST_SUFFIX", "VALUE_FILE", "Checkpoint"]
+__all__ = [
+    "MANIFEST_SUFFIX",
+    "VALUE_FILE",
+    "Checkpoint",
+    "RestoreResult",
+    "SaveHandle",
+    "SaveResult",
+]
 
-_MAX_FALLBACKS = 8
-
-
-@dataclass(frozen=True)
-class _Source:
-    """A checkpoint to restore: its prefix and, unless Flyte's SDK wrote it, its manifest."""
-
-    prefix: str
-    manifest: Manifest | None
+Saved = str | os.PathLike[str] | IO[bytes]
 
 
 class Checkpoint:
-    """Saves this attempt's checkpoint and restores the previous attempt's.
+    """Saves this attempt's checkpoint and restores the newest one there is.
 
     Build it from the attempt's paths, or from the two prefixes::
 
@@ -92,9 +91,12 @@ class Checkpoint:
         paths: Give ``get_checkpoint_prefix()`` and ``get_previous_checkpoints_prefix()``.
         checkpoint_prefix: Where this attempt saves; ``""`` for nowhere (saving raises).
         previous_checkpoint_prefix: What to restore; ``""`` on a first attempt.
+        flyte: The form saves are written in (restores read either).
+        keep: Committed versions kept in Flyte 1's form (at least 1).
 
     Raises:
-        ConfigurationError: both or neither of ``paths`` and the prefixes given.
+        ConfigurationError: both or neither of ``paths`` and the prefixes
+            given, or ``keep`` below 1.
     """
 
     def __init__(
@@ -104,16 +106,29 @@ class Checkpoint:
         *,
         checkpoint_prefix: str | None = None,
         previous_checkpoint_prefix: str | None = None,
+        flyte: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
+        keep: int = 2,
     ) -> None:
         if (paths is None) == (checkpoint_prefix is None and previous_checkpoint_prefix is None):
             raise ConfigurationError("give either checkpoint paths or the checkpoint prefixes")
+        if keep < 1:
+            raise ConfigurationError(f"a checkpoint keeps at least 1 version, not {keep}")
         if paths is not None:
             checkpoint_prefix = paths.get_checkpoint_prefix()
             previous_checkpoint_prefix = paths.get_previous_checkpoints_prefix()
         self._store = store
         self._prefix = normalized_prefix(checkpoint_prefix)
         self._previous = normalized_prefix(previous_checkpoint_prefix)
-        self._restored: _Source | None = None
+        try:
+            self._flyte = FlyteGeneration.parse(flyte)
+        except ValueError as error:
+            raise ConfigurationError(str(error)) from None
+        self._keep = keep
+        self._base: Source | None = None
+        self._base_known = False
+        self._cache = StatCache()
+        self._saver = Saver(self._run, self._cache.forget)
+        self._last_restore: RestoreResult | None = None
 
     @property
     def checkpoint_prefix(self) -> str:
@@ -125,208 +140,234 @@ class Checkpoint:
         """The previous attempt's checkpoint (``""``: none)."""
         return self._previous
 
+    @property
+    def flyte(self) -> FlyteGeneration:
+        """The generation whose form saves are written in."""
+        return self._flyte
+
+    @property
+    def last_restore(self) -> RestoreResult | None:
+        """What the last restore found and moved (None before one found anything)."""
+        return self._last_restore
+
     def __repr__(self) -> str:
-        return f"Checkpoint(checkpoint_prefix={self._prefix!r}, previous={self._previous!r})"
+        return (
+            f"Checkpoint(checkpoint_prefix={self._prefix!r}, previous={self._previous!r},"
+            f" flyte={self._flyte.value})"
+        )
 
     # -- restore ------------------------------------------------------------
-    def restore(self, local_dir: str | os.PathLike[str] | None = None) -> Path | None:
-        """Download the previous attempt's checkpoint into ``local_dir``; the folder, or None.
-
-        None on a first attempt (no previous prefix), when nothing is there,
-        and when no complete checkpoint is (see the module notes). Files land
-        under their final names only once the whole checkpoint is verified.
-        Without ``local_dir``, a new temporary folder is used.
-        """
-        return run_blocking(self.restore_async(local_dir))
-
-    async def restore_async(self, local_dir: str | os.PathLike[str] | None = None) -> Path | None:
-        """Async twin of :meth:`restore`."""
-        async for source in self._sources():
-            sizes = await self._listing(source.prefix)
-            if source.manifest is None and not sizes:
-                return None  # Flyte's layout, and nothing there
-            if source.manifest is not None and any(
-                sizes.get(entry.path) != entry.size for entry in source.manifest.files
-            ):
-                continue  # a file is missing or cut short: never half a checkpoint
-            restored = await self._fetch(source, bool(sizes), local_dir)
-            if restored is not None:
-                self._restored = source
-                return restored
-        return None
-
-    async def _fetch(
-        self, source: _Source, anything: bool, local_dir: str | os.PathLike[str] | None
+    def restore(
+        self,
+        local_dir: str | os.PathLike[str] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> Path | None:
-        """Download ``source`` through a staging folder; None when a hash does not match."""
+        """Download the newest checkpoint into ``local_dir``; the folder, or None for none.
+
+        Files land under their final names only once the whole checkpoint is
+        there and verified; Flyte 2's single non-tar object lands as
+        ``payload``. Without ``local_dir``, a new temporary folder is used.
+        ``progress(done, total)`` follows the bytes; :attr:`last_restore`
+        holds the figures.
+
+        Raises:
+            PayloadError: a checkpoint is there but cannot be read (naming it).
+        """
+        return run_blocking(self.restore_async(local_dir, progress=progress))
+
+    async def restore_async(
+        self,
+        local_dir: str | os.PathLike[str] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> Path | None:
+        """Async twin of :meth:`restore`."""
+        await asyncio.to_thread(self._saver.flush)
+        found = await find(self._store, [self._prefix, self._previous])
+        if found is None:
+            return None
         target = Path(local_dir if local_dir is not None else tempfile.mkdtemp(prefix="plugio-cp-"))
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".plugio-restore-", dir=target))
-        try:
-            if anything:
-                await self._store.get_async(source.prefix, staging)
-            names = await asyncio.to_thread(verified_names, staging, source.manifest)
-            if names is None:
-                return None
-            await asyncio.to_thread(move_verified, staging, target, names)
-            return target
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        restored, result = await restore_found(self._store, found, target, self._cache, progress)
+        self._remember(found)
+        self._last_restore = result
+        return restored
 
     # -- read / write ---------------------------------------------------------
     def read(self) -> bytes | None:
-        """The previous attempt's single checkpoint file, or None when there is none.
+        """The newest checkpoint's single file, or None when there is none.
 
         Raises:
-            PayloadError: the checkpoint holds more than one file (as flytekit).
+            PayloadError: the checkpoint holds more than one file (as flytekit),
+                or cannot be read.
         """
         return run_blocking(self.read_async())
 
     async def read_async(self) -> bytes | None:
         """Async twin of :meth:`read`."""
-        async for source in self._sources():
-            if source.manifest is not None:
-                names = [entry.path for entry in source.manifest.files]
-            else:
-                names = sorted(await self._listing(source.prefix))
-            if len(names) > 1:
-                message = f"expected one checkpoint file under {source.prefix}, found {len(names)}"
-                raise PayloadError(message, source.prefix)
-            if not names:
-                return None
-            try:
-                data = await self._store.read_bytes_async(object_ref(source.prefix, names[0]))
-            except NotFoundError:
-                continue
-            if source.manifest is None or sha256(data) == source.manifest.files[0].sha256:
-                return data
-        return None
+        await asyncio.to_thread(self._saver.flush)
+        found = await find(self._store, [self._prefix, self._previous])
+        return await read_value(self._store, found) if found is not None else None
 
-    def write(self, data: bytes) -> None:
-        """Save ``data`` as the whole checkpoint (one file, ``_dst_cp``)."""
-        run_blocking(self.write_async(data))
+    def write(self, data: bytes) -> SaveResult:
+        """Save ``data`` as the whole checkpoint (Flyte 1: the file ``_dst_cp``)."""
+        return self.save(io.BytesIO(data))
 
-    async def write_async(self, data: bytes) -> None:
+    async def write_async(self, data: bytes) -> SaveResult:
         """Async twin of :meth:`write`."""
-        await self.save_async(io.BytesIO(data))
+        return await self.save_async(io.BytesIO(data))
 
     # -- save ---------------------------------------------------------------
-    def save(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
+    @overload
+    def save(
+        self,
+        source: Saved,
+        *,
+        wait: Literal[True] = ...,
+        capture: CaptureMode = ...,
+        progress: ProgressCallback | None = ...,
+    ) -> SaveResult: ...
+    @overload
+    def save(
+        self,
+        source: Saved,
+        *,
+        wait: Literal[False],
+        capture: CaptureMode = ...,
+        progress: ProgressCallback | None = ...,
+    ) -> SaveHandle: ...
+    def save(
+        self,
+        source: Saved,
+        *,
+        wait: bool = True,
+        capture: CaptureMode = "copy",
+        progress: ProgressCallback | None = None,
+    ) -> SaveResult | SaveHandle:
         """Save a file, a folder's files, or a binary stream as this attempt's checkpoint.
 
         A file keeps its name; a folder's files keep their paths under it; a
-        stream is read to its end and saved as ``_dst_cp``. The checkpoint is
-        committed atomically (see the module notes) and replaces any earlier
-        one of this attempt.
+        stream is read to its end and saved as ``_dst_cp``. With ``wait=False``
+        the call returns a :class:`SaveHandle` once the changed files are
+        captured (``capture``: ``copy``, ``link`` or ``none``, when the caller
+        leaves them alone until the handle is done) and the upload runs in
+        the background (see the module notes).
 
         Raises:
             ConfigurationError: there is no checkpoint prefix.
             NotFoundError: ``source`` is a path that does not exist.
-            StorageError: an upload failed; the checkpoint stays pending.
+            StorageError: an upload failed, now or in an earlier background
+                save; the last committed save stays.
         """
-        run_blocking(self.save_async(source))
+        self._require_prefix()
+        started = time.monotonic()
+        if wait:
+            self._saver.flush()
+        else:
+            self._saver.raise_error()
+        captured = self._capture(source, capture, started)
+        if not wait:
+            return self._saver.submit(captured)
+        try:
+            result = run_blocking(self._commit(captured, progress))
+        except BaseException:
+            self._cache.forget()
+            raise
+        finally:
+            discard(captured.scratch)
+        return replace(result, blocked_seconds=time.monotonic() - started)
 
-    async def save_async(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
-        """Async twin of :meth:`save`."""
-        prefix = self._require_prefix()
-        with tempfile.TemporaryDirectory(prefix="plugio-cp-") as scratch:
-            files = await asyncio.to_thread(local_files, source, scratch)
-            entries = await asyncio.to_thread(describe_all, files)
-            current = await self._committed(prefix)
-            base = self._restored or await self._previous_source()
-            await self._write_manifest(prefix, "pending", [])
-            await self._transfer(prefix, files, entries, current, base)
-            await self._delete_stale(prefix, set(entries))
-            await self._write_manifest(prefix, "committed", list(entries.values()))
-
-    async def _transfer(
+    @overload
+    async def save_async(
         self,
-        prefix: str,
-        files: list[tuple[str, str]],
-        entries: dict[str, ManifestEntry],
-        current: Manifest | None,
-        base: _Source | None,
-    ) -> None:
-        kept = {entry.path: entry for entry in current.files} if current else {}
-        reusable = {e.path: e for e in base.manifest.files} if base and base.manifest else {}
-
-        def job(name: str, local_path: str) -> Callable[[], Awaitable[None]]:
-            async def transfer() -> None:
-                ref = object_ref(prefix, name)
-                same = base is not None and reusable.get(name) == entries[name]
-                copied = object_ref(base.prefix, name) if base is not None and same else None
-                if copied is not None and await self._copy(copied, ref):
-                    return
-                await self._store.put_async(local_path, ref)
-
-            return transfer
-
-        changed = [job(name, path) for name, path in files if kept.get(name) != entries[name]]
-        await bounded_gather(changed, self._store.transfer_concurrency)
-
-    async def _copy(self, source_ref: str, target_ref: str) -> bool:
-        """Copy inside the store; False when it cannot (the caller uploads instead).
-
-        The copy only saves an upload, so any storage failure (after the
-        store's retries) falls back to one.
-        """
-        if _protocol(source_ref) != _protocol(target_ref):
-            return False
+        source: Saved,
+        *,
+        wait: Literal[True] = ...,
+        capture: CaptureMode = ...,
+        progress: ProgressCallback | None = ...,
+    ) -> SaveResult: ...
+    @overload
+    async def save_async(
+        self,
+        source: Saved,
+        *,
+        wait: Literal[False],
+        capture: CaptureMode = ...,
+        progress: ProgressCallback | None = ...,
+    ) -> SaveHandle: ...
+    async def save_async(
+        self,
+        source: Saved,
+        *,
+        wait: bool = True,
+        capture: CaptureMode = "copy",
+        progress: ProgressCallback | None = None,
+    ) -> SaveResult | SaveHandle:
+        """Async twin of :meth:`save`."""
+        self._require_prefix()
+        started = time.monotonic()
+        if wait:
+            await asyncio.to_thread(self._saver.flush)
+        else:
+            self._saver.raise_error()
+        captured = await asyncio.to_thread(self._capture, source, capture, started)
+        if not wait:
+            return self._saver.submit(captured)
         try:
-            await self._store.copy_async(source_ref, target_ref)
-        except (PlugioError, NotImplementedError):
-            return False
-        return True
+            result = await self._commit(captured, progress)
+        except BaseException:
+            self._cache.forget()
+            raise
+        finally:
+            discard(captured.scratch)
+        return replace(result, blocked_seconds=time.monotonic() - started)
 
-    async def _delete_stale(self, prefix: str, names: set[str]) -> None:
-        stale = sorted(set(await self._listing(prefix)) - names)
-        deletions = [_deletion(self._store, object_ref(prefix, name)) for name in stale]
-        await bounded_gather(deletions, self._store.transfer_concurrency)
+    def flush(self) -> None:
+        """Wait for every background save; raise the failure of one, if any."""
+        self._saver.flush()
 
-    # -- manifests ----------------------------------------------------------
-    async def _sources(self) -> AsyncIterator[_Source]:
-        """The checkpoints a restore may use, best first: previous, then its bases."""
-        prefix, seen = self._previous, set[str]()
-        while prefix and prefix not in seen and len(seen) < _MAX_FALLBACKS:
-            seen.add(prefix)
-            manifest = await self._manifest(prefix)
-            if manifest is None:
-                yield _Source(prefix, None)
-                return
-            if manifest.state == "committed":
-                yield _Source(prefix, manifest)
-            prefix = manifest.base
+    async def flush_async(self) -> None:
+        """Async twin of :meth:`flush`."""
+        await asyncio.to_thread(self._saver.flush)
 
-    async def _previous_source(self) -> _Source | None:
-        manifest = await self._committed(self._previous) if self._previous else None
-        return _Source(self._previous, manifest) if manifest else None
-
-    async def _committed(self, prefix: str) -> Manifest | None:
-        manifest = await self._manifest(prefix)
-        return manifest if manifest is not None and manifest.state == "committed" else None
-
-    async def _manifest(self, prefix: str) -> Manifest | None:
-        """The manifest beside ``prefix``; None when absent; a pending one when unreadable."""
+    # -- internals ----------------------------------------------------------
+    def _capture(self, source: Saved, mode: CaptureMode, started: float) -> Capture:
+        scratch = tempfile.mkdtemp(prefix="plugio-cp-")
         try:
-            data = await self._store.read_bytes_async(prefix + MANIFEST_SUFFIX)
-        except NotFoundError:
-            return None
-        return parse_manifest(data)
+            cache = self._cache if self._flyte is FlyteGeneration.FLYTE1 else None
+            captured = capture(source, scratch, mode, cache)
+        except BaseException:
+            discard(scratch)
+            raise
+        captured.seconds = time.monotonic() - started
+        return captured
 
-    async def _write_manifest(
-        self, prefix: str, state: Literal["pending", "committed"], files: list[ManifestEntry]
-    ) -> None:
-        ordered = sorted(files, key=lambda entry: entry.path)
-        manifest = Manifest(state=state, base=self._previous, files=ordered)
-        data = manifest.model_dump_json().encode()
-        await self._store.write_bytes_async(prefix + MANIFEST_SUFFIX, data)
+    def _run(self, captured: Capture) -> SaveResult:
+        """Commit one background save (on the worker thread)."""
+        return run_blocking(self._commit(captured, None))
 
-    async def _listing(self, prefix: str) -> dict[str, int | None]:
-        """Relative path -> size of every object under the folder ``prefix``."""
-        found: dict[str, int | None] = {}
-        async for page in self._store.list_async(prefix + "/"):
-            found.update((relative_name(prefix, info.ref), info.size) for info in page)
-        return found
+    async def _commit(self, captured: Capture, progress: ProgressCallback | None) -> SaveResult:
+        prefix = self._prefix
+        if self._flyte is FlyteGeneration.FLYTE2:
+            return await save_object(self._store, prefix, captured)
+        if not self._base_known and self._previous:
+            self._remember(await find(self._store, [self._previous]))
+        return await commit(
+            self._store,
+            prefix,
+            captured,
+            base=self._base,
+            previous=self._previous,
+            keep=self._keep,
+            progress=progress,
+        )
+
+    def _remember(self, found: Found | None) -> None:
+        """Where unchanged files may be copied from: the committed version found."""
+        if found is not None and found.prefix != self._prefix:
+            self._base, self._base_known = found.source, True
+        elif found is None:
+            self._base_known = True
 
     def _require_prefix(self) -> str:
         if not self._prefix:
@@ -335,12 +376,3 @@ class Checkpoint:
         if parsed.scheme and not parsed.key:  # the manifest would land beside the bucket
             raise ConfigurationError(f"a checkpoint prefix needs a key: {self._prefix}")
         return self._prefix
-
-
-def _deletion(store: DataStore, ref: str) -> Callable[[], Awaitable[None]]:
-    return lambda: store.delete_async(ref)
-
-
-def _protocol(ref: str) -> str:
-    """The reference's scheme; ``file`` for a bare local path."""
-    return parse_reference(ref).scheme or "file"

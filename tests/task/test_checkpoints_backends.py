@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from rig import Rig
 
-from plugio.errors import TransientStorageError
+from plugio.errors import PayloadError, TransientStorageError
 from plugio.references import parse_reference
 from plugio.storage import DataStore, ProgressCallback
 from plugio.task import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
+from plugio.task._checkpoint_files import VERSIONS_SUFFIX
 
 
 class CountingStore(DataStore):
@@ -105,11 +106,18 @@ def test_a_saved_folder_is_restored_by_the_next_attempt(rig: Rig, local_dir: Pat
     assert [p.name for p in restored.iterdir() if p.name.startswith(".plugio")] == []
 
 
+def uploaded_names(store: CountingStore) -> list[str]:
+    """The checkpoint names of the uploads: the path under the version folder."""
+    keys = (parse_reference(ref).key for ref in store.uploads)
+    return sorted(key.split(VERSIONS_SUFFIX + "/", 1)[1].split("/", 1)[1] for key in keys)
+
+
 def test_unchanged_files_are_not_uploaded_again(rig: Rig, local_dir: Path) -> None:
     store = CountingStore(rig.store)
     state = write_tree(local_dir / "state", FILES)
-    attempt(store, rig, 1).save(state)
-    assert len(store.uploads) == len(FILES)
+    first = attempt(store, rig, 1).save(state)
+    assert uploaded_names(store) == sorted(FILES)
+    assert first.bytes_uploaded == first.bytes_total == sum(map(len, FILES.values()))
 
     store.uploads.clear()
     second = attempt(store, rig, 2, previous=1)
@@ -117,18 +125,21 @@ def test_unchanged_files_are_not_uploaded_again(rig: Rig, local_dir: Path) -> No
     changed = {"optimizer/state.json": b'{"step": 20}', "new.txt": b"n"}
     (state / "notes" / "épreuve.txt").unlink()
     write_tree(state, changed)
-    second.save(state)
-    assert sorted(store.uploads) == sorted(f"{prefix(rig, 2)}/{name}" for name in changed)
+    result = second.save(state)
+    assert uploaded_names(store) == sorted(changed)
+    assert result.bytes_uploaded == sum(map(len, changed.values()))
+    assert result.bytes_copied == len(FILES["model.bin"])  # from attempt 1, inside the store
 
     expected = {**FILES, **changed}
     del expected["notes/épreuve.txt"]
-    # Copied files are there for Flyte's SDK too, not only in the manifest.
+    # The folder Flyte's SDK reads holds the files too, not only the manifest.
     assert stored_names(rig.store, prefix(rig, 2)) == set(expected)
     assert read_tree(attempt(rig.store, rig, 3, previous=2).restore(local_dir / "r3")) == expected
 
     store.uploads.clear()
-    second.save(state)  # saving the same state again moves nothing
+    again = second.save(state)  # saving the same state again moves nothing
     assert store.uploads == []
+    assert again.bytes_unchanged == again.bytes_total
 
 
 def test_an_interrupted_save_is_never_restored(rig: Rig, local_dir: Path) -> None:
@@ -151,11 +162,14 @@ def test_an_interrupted_save_is_never_restored(rig: Rig, local_dir: Path) -> Non
     assert attempt(rig.store, rig, 5, previous=4).restore(local_dir / "r5") is None
 
 
-def test_a_manifest_naming_a_missing_file_is_never_restored(rig: Rig, local_dir: Path) -> None:
-    attempt(rig.store, rig, 1).save(write_tree(local_dir / "state", FILES))
-    rig.store.delete(f"{prefix(rig, 1)}/optimizer/state.json")
-    assert attempt(rig.store, rig, 2, previous=1).restore(local_dir / "r") is None
-    assert not (local_dir / "r" / "model.bin").exists()
+def test_a_committed_file_gone_is_an_error_naming_it(rig: Rig, local_dir: Path) -> None:
+    saved = attempt(rig.store, rig, 1).save(write_tree(local_dir / "state", FILES))
+    gone = f"{prefix(rig, 1)}{VERSIONS_SUFFIX}/{saved.version}/optimizer/state.json"
+    rig.store.delete(gone)
+    with pytest.raises(PayloadError, match=r"missing: optimizer/state\.json") as raised:
+        attempt(rig.store, rig, 2, previous=1).restore(local_dir / "r")
+    assert raised.value.ref == gone
+    assert not (local_dir / "r" / "model.bin").exists()  # nothing half-restored
 
 
 def test_a_single_value_is_written_and_read(rig: Rig, local_dir: Path) -> None:

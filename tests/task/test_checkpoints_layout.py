@@ -13,6 +13,7 @@ from plugio.errors import ConfigurationError, NotFoundError, PayloadError
 from plugio.paths import RemoteCheckpointPaths, checkpoint_prefix
 from plugio.storage import DataStore
 from plugio.task import MANIFEST_SUFFIX, VALUE_FILE, Checkpoint
+from plugio.task._checkpoint_files import VERSIONS_SUFFIX
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_flytes_sdk_sees_only_the_checkpoint_files(store: DataStore, base: str) 
     ],
     ids=["unparsable", "unknown-format", "path-outside-the-folder"],
 )
-def test_a_damaged_manifest_is_never_restored(
+def test_a_damaged_manifest_is_an_error_naming_it(
     store: DataStore, base: str, tmp_path: Path, manifest: bytes
 ) -> None:
     store.write_bytes(f"{base}/a0/escape", b"x")
@@ -116,21 +117,27 @@ def test_a_damaged_manifest_is_never_restored(
     checkpoint = Checkpoint(
         store, checkpoint_prefix=f"{base}/a1", previous_checkpoint_prefix=f"{base}/a0"
     )
-    assert checkpoint.restore(tmp_path / "r") is None
-    assert checkpoint.read() is None
+    for call in (lambda: checkpoint.restore(tmp_path / "r"), checkpoint.read):
+        with pytest.raises(PayloadError) as raised:
+            call()
+        assert raised.value.ref == f"{base}/a0{MANIFEST_SUFFIX}"
     assert not (tmp_path / "escape").exists()
 
 
 def test_a_file_changed_after_the_commit_is_never_restored(
     store: DataStore, base: str, tmp_path: Path
 ) -> None:
-    Checkpoint(store, checkpoint_prefix=f"{base}/a0").write(b"good")
-    store.write_bytes(f"{base}/a0/{VALUE_FILE}", b"evil")  # same size, other bytes
+    saved = Checkpoint(store, checkpoint_prefix=f"{base}/a0").write(b"good")
+    changed = f"{base}/a0{VERSIONS_SUFFIX}/{saved.version}/{VALUE_FILE}"
+    store.write_bytes(changed, b"evil")  # same size, other bytes
     checkpoint = Checkpoint(
         store, checkpoint_prefix=f"{base}/a1", previous_checkpoint_prefix=f"{base}/a0"
     )
-    assert checkpoint.read() is None
-    assert checkpoint.restore(tmp_path / "r") is None
+    with pytest.raises(PayloadError, match="differs from its manifest") as raised:
+        checkpoint.read()
+    assert raised.value.ref == changed
+    with pytest.raises(PayloadError, match="differs from its manifest"):
+        checkpoint.restore(tmp_path / "r")
     assert list((tmp_path / "r").iterdir()) == []  # the staging folder is gone too
 
 
