@@ -242,6 +242,9 @@ def _fast_join(base: str, keys: tuple[str, ...]) -> str | None:
     safe = _SAFE_LOCAL if base.startswith("/") else _SAFE_URL
     if not keys or safe.fullmatch(base) is None:
         return None
+    if len(keys) == 1:  # the common case, without a list
+        key = keys[0].strip("/")
+        return base.rstrip("/") + "/" + key if _SAFE_KEY.fullmatch(key) else None
     stripped = [key.strip("/") for key in keys]
     if not all(_SAFE_KEY.fullmatch(key) for key in stripped):
         return None

@@ -40,7 +40,7 @@ __all__ = ["AttemptStatus", "check_attempts", "check_attempts_async"]
 _SINGLE_ERROR_FILE = SingleErrorStrategy()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttemptStatus:
     """One attempt's state, as the engine sees its output prefix.
 
@@ -200,7 +200,7 @@ class _Batch:
             return facts.answer(question)
 
         try:
-            verdict = run_decision(self._decision(), answer)
+            verdict = run_decision(self._decision(), answer if self.read_outputs else facts.answer)
         except Exception as exc:
             if not is_attempt_problem(exc):
                 raise

@@ -91,7 +91,7 @@ class Question(enum.Enum):
     COMMIT = "commit"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """What the decision concluded about one attempt.
 

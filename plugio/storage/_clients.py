@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from plugio.errors import InvalidReferenceError
+from plugio.storage import _fork
 from plugio.storage._keys import local_key, locate, protocol_of
 from plugio.storage._model import ProgressCallback
 from plugio.storage._operations import Steps, drive, drive_async
@@ -40,7 +40,7 @@ class Clients:
         self._config = config
         self._options = {canonical_protocol(k): dict(v) for k, v in storage_options.items()}
         self._lock = threading.Lock()
-        self._pid = os.getpid()
+        self._forks = _fork.forks
         self._backends: dict[str, Backend] = {}
         self.secrets: set[str] = set(config_secrets(config))
         if self.secrets:
@@ -118,7 +118,7 @@ class Clients:
 
     def backend(self, protocol: str) -> Backend:
         """The backend of ``protocol`` (a canonical name), made on first use."""
-        if os.getpid() != self._pid:
+        if _fork.forks != self._forks:
             self._forget_parent_clients()
         backend = self._backends.get(protocol)
         if backend is not None:
@@ -142,11 +142,9 @@ class Clients:
         (The fork handler in ``_fork`` has already made their event loops and
         finalizers harmless here.)
         """
-        from plugio.storage._fork import keep_inherited
-
         with self._lock:
-            if os.getpid() != self._pid:
-                keep_inherited(self._backends)
+            if _fork.forks != self._forks:
+                _fork.keep_inherited(self._backends)
                 self._backends = {}
                 self._lock = threading.Lock()
-                self._pid = os.getpid()
+                self._forks = _fork.forks

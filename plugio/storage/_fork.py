@@ -19,7 +19,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-__all__ = ["detach_finalizers", "keep_inherited", "track"]
+__all__ = ["detach_finalizers", "forks", "keep_inherited", "track"]
+
+#: How many forks this process descends from since plugio was imported: a
+#: store compares it with the count it was made under (cheaper than getpid()).
+forks = 0
 
 #: Clients a child inherited and must never close.
 _inherited: list[Any] = []
@@ -79,6 +83,8 @@ def keep_inherited(clients: Any) -> None:
 
 
 def _in_child() -> None:
+    global forks
+    forks += 1
     for filesystem in list(_tracked or ()):
         detach_finalizers(filesystem)
         _disown_loop(getattr(filesystem, "_loop", None))

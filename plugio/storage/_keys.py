@@ -68,19 +68,22 @@ def locate(ref: str, protocol: str | None = None) -> tuple[str, str]:
     return protocol, strip_local_path(path) if protocol == "file" else path
 
 
-#: A bare absolute path that is its own key: segments of anything but control
-#: characters and ``/``, none of them ``.`` or ``..``, no surrounding whitespace.
-_PLAIN_PATH = re.compile(r"(?:/(?!\.\.?(?:/|$))[^\x00-\x1f\x7f/]+)+/?|/")
-
-
 def local_key(ref: str) -> str | None:
     """The key of a bare absolute local path, or None for anything that needs parsing.
 
     The same key :func:`locate` gives, found without parsing the reference:
-    a path with no ``.`` or ``..`` segment, no doubled ``/``, no control
-    character and no surrounding whitespace is its own key.
+    a path with no ``.`` or ``..`` segment, no doubled ``/``, only printable
+    characters and no surrounding whitespace is its own key. (A hidden file's
+    ``/.`` also takes the full route, which gives the same key.)
     """
-    if _PLAIN_PATH.fullmatch(ref) is None or ref[-1].isspace() or ref[1:2].isspace():
+    if (
+        ref[:1] != "/"
+        or "//" in ref
+        or "/." in ref
+        or not ref.isprintable()
+        or ref[-1].isspace()
+        or ref[1:2].isspace()
+    ):
         return None
     return ref.rstrip("/") or "/"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from plugio.errors import (
     ConfigurationError,
@@ -49,7 +49,7 @@ def read_many(
         return store.run(read_many_async(store, refs, limit, store.transfer_concurrency), *refs)
     if not direct:
         return [_answer(partial(store.read_bytes, ref, limit=limit)) for ref in refs]
-    return [_read_first(store, ref, limit) for ref in refs]
+    return _read_directly(store, refs, limit)
 
 
 def head_many(store: DataStore, refs: Sequence[str], *, direct: bool = True) -> list[HeadResult]:
@@ -58,7 +58,7 @@ def head_many(store: DataStore, refs: Sequence[str], *, direct: bool = True) -> 
         return store.run(head_many_async(store, refs, store.transfer_concurrency), *refs)
     if not direct:
         return [_head_answer(ref, _answer(partial(store.head, ref))) for ref in refs]
-    return [_head_first(store, ref) for ref in refs]
+    return _head_directly(store, refs)
 
 
 async def read_many_async(
@@ -87,27 +87,55 @@ def _job(one: Callable[[str], Awaitable[T]], ref: str) -> Callable[[], Awaitable
     return lambda: one(ref)
 
 
-def _read_first(store: DataStore, ref: str, limit: int | None) -> ReadResult:
-    backend, key = store._clients.resolve(ref)
-    try:
-        data: bytes = backend.call("read", key, 0, None if limit is None else limit + 1)
-    except FileNotFoundError:
-        return None
-    except Exception:  # the full route decides: retried, translated, named
-        return _answer(lambda: store.read_bytes(ref, limit=limit))
-    if limit is not None and len(data) > limit:
-        return _answer(lambda: store.read_bytes(ref, limit=limit))  # raises too-large, sized
-    return data
+def _read_directly(store: DataStore, refs: Sequence[str], limit: int | None) -> list[ReadResult]:
+    """Each item's first attempt a direct call of its blocking backend's ``read``."""
+    resolve, reads = store._clients.resolve, _Hooks("read")
+    end = None if limit is None else limit + 1
+    found: list[ReadResult] = []
+    for ref in refs:
+        backend, key = resolve(ref)
+        data: bytes | None
+        try:
+            data = reads.of(backend)(key, 0, end)
+        except FileNotFoundError:
+            found.append(None)
+            continue
+        except Exception:  # the full route decides: retried, translated, named
+            data = None
+        if data is None or (limit is not None and len(data) > limit):  # (too large: sized)
+            found.append(_answer(partial(store.read_bytes, ref, limit=limit)))
+        else:
+            found.append(data)
+    return found
 
 
-def _head_first(store: DataStore, ref: str) -> HeadResult:
-    backend, key = store._clients.resolve(ref)
-    try:
-        return to_object_info(ref, backend.call("info", key))
-    except FileNotFoundError:
-        return ObjectInfo(ref=ref, exists=False)
-    except Exception:
-        return _head_answer(ref, _answer(partial(store.head, ref)))
+def _head_directly(store: DataStore, refs: Sequence[str]) -> list[HeadResult]:
+    """Each item's first attempt a direct call of its blocking backend's ``info``."""
+    resolve, infos = store._clients.resolve, _Hooks("info")
+    found: list[HeadResult] = []
+    for ref in refs:
+        backend, key = resolve(ref)
+        try:
+            found.append(to_object_info(ref, infos.of(backend)(key)))
+        except FileNotFoundError:
+            found.append(ObjectInfo(ref=ref, exists=False))
+        except Exception:
+            found.append(_head_answer(ref, _answer(partial(store.head, ref))))
+    return found
+
+
+class _Hooks:
+    """One blocking hook of each backend met, looked up once (a blocking backend's
+    ``call`` is the hook itself)."""
+
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+        self.last: tuple[Any, Callable[..., Any]] | None = None
+
+    def of(self, backend: Any) -> Callable[..., Any]:
+        if self.last is None or self.last[0] is not backend:
+            self.last = (backend, getattr(backend, self.hook))
+        return self.last[1]
 
 
 def _head_answer(ref: str, found: ObjectInfo | PlugioError | None) -> HeadResult:

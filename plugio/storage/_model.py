@@ -14,7 +14,7 @@ ProgressCallback = Callable[[int, int], None]
 """Called as a transfer moves: ``(bytes_done, bytes_total)``, from any thread."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectInfo:
     """What a HEAD or a listing says about one object.
 
@@ -59,14 +59,8 @@ class FileProgress:
 def to_object_info(ref: str, info: Mapping[str, Any]) -> ObjectInfo:
     """Normalise the metadata dict of any fsspec backend."""
     size = info.get("size")
-    return ObjectInfo(
-        ref=ref,
-        exists=True,
-        size=int(size) if size is not None else None,
-        etag=_etag(info),
-        checksum=_checksum(info),
-        last_modified=_modified(info),
-    )
+    size = int(size) if size is not None else None
+    return ObjectInfo(ref, True, size, _etag(info), _checksum(info), _modified(info))
 
 
 def _etag(info: Mapping[str, Any]) -> str | None:
@@ -77,7 +71,13 @@ def _etag(info: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: The keys any backend reports a content hash under.
+_CHECKSUM_KEYS = frozenset(("md5Hash", "content_settings", "crc32c", "ChecksumCRC32"))
+
+
 def _checksum(info: Mapping[str, Any]) -> str | None:
+    if _CHECKSUM_KEYS.isdisjoint(info):  # local files, and stores that report none
+        return None
     if info.get("md5Hash"):
         return f"md5:{base64.b64decode(info['md5Hash']).hex()}"
     settings: Any = info.get("content_settings")
