@@ -14,8 +14,6 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-import asyncio  # noqa: E402
-
 from pydantic import SecretStr  # noqa: E402
 
 from plugio import (  # noqa: E402
@@ -28,7 +26,7 @@ from plugio import (  # noqa: E402
     RemoteFileOutputWriter,
     S3Options,
     StorageConfig,
-    check_attempts_async,
+    check_attempts,
 )
 from plugio.literals import from_literal, to_literal  # noqa: E402
 from workers._common import (  # noqa: E402
@@ -70,16 +68,18 @@ def client_of(store: DataStore, ref: str) -> str:
 
 
 def status(params: Params) -> Result:
-    """``check_attempts_async`` over every seeded attempt prefix."""
+    """``check_attempts`` over every seeded attempt prefix, as ``plugio status`` runs it.
+
+    The blocking call: one by one in this thread where the store prefers
+    blocking calls (local disk), the async batch on the client's loop otherwise.
+    """
     store = make_store(params)
     base, count = params["base"], params["attempts"]
     prefixes = [f"{base}/attempt-{index}" for index in range(count)]
     expected = expected_counts(count)
 
     def run(_: int) -> None:
-        statuses = asyncio.run(
-            check_attempts_async(store, prefixes, concurrency=params["concurrency"])
-        )
+        statuses = check_attempts(store, prefixes, concurrency=params["concurrency"])
         succeeded = sum(status.state is AttemptState.SUCCEEDED for status in statuses)
         failed = [status for status in statuses if status.state is AttemptState.FAILED]
         require(succeeded == expected["outputs"], f"succeeded {succeeded}, {expected}")

@@ -36,6 +36,11 @@ from plugio.storage import DataStore, ObjectInfo, bounded_gather
 
 __all__ = ["AttemptStatus", "check_attempts", "check_attempts_async"]
 
+# The questions the facts answer, as plain names (cheaper than the enum's lookup).
+_IS_ERROR, _READ_ERROR = Question.IS_ERROR, Question.READ_ERROR
+_OUTPUTS_EXIST, _IS_FILE = Question.OUTPUTS_EXIST, Question.IS_FILE
+_NOT_READY, _ERROR = AttemptState.NOT_READY, AttemptState.ERROR
+
 #: The batch reads the single ``error.pb`` unless told otherwise, as the reader does.
 _SINGLE_ERROR_FILE = SingleErrorStrategy()
 
@@ -266,15 +271,15 @@ class _Facts:
         self.limit = limit
 
     def answer(self, question: Question) -> Any:
-        if question is Question.IS_ERROR or question is Question.READ_ERROR:
+        if question is _IS_ERROR or question is _READ_ERROR:
             if isinstance(self.error, PlugioError):
                 raise self.error
-            return self.error is not None if question is Question.IS_ERROR else self.error
-        if question is Question.OUTPUTS_EXIST:
+            return self.error is not None if question is _IS_ERROR else self.error
+        if question is _OUTPUTS_EXIST:
             if isinstance(self.outputs, PlugioError):
                 raise self.outputs
             return self.outputs is not None and exists_within(self.outputs, self.limit)
-        if question is Question.IS_FILE:
+        if question is _IS_FILE:
             return True
         raise ValueError(f"a remote-file attempt has no answer to {question.name}")
 
@@ -322,8 +327,8 @@ class _PrefixPaths(OutputFilePaths):
 
 def _status(prefix: str, verdict: Verdict, problem: PlugioError | None = None) -> AttemptStatus:
     """The status reporting ``verdict``; ``problem`` is kept for the ERROR state only."""
-    error = None if verdict.state is AttemptState.NOT_READY else verdict.error
-    if verdict.state is not AttemptState.ERROR:
+    error = None if verdict.state is _NOT_READY else verdict.error
+    if verdict.state is not _ERROR:
         problem = None
     return AttemptStatus(prefix, verdict.state, error, verdict.outputs, problem)
 

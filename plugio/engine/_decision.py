@@ -91,6 +91,12 @@ class Question(enum.Enum):
     COMMIT = "commit"
 
 
+# The questions as plain names: looking a member up on its enum class costs
+# five times a global's lookup, and the decision runs once per attempt.
+_IS_ERROR, _READ_ERROR, _OUTPUTS_EXIST, _IS_FILE, _READ_OUTPUTS, _COMMIT = Question
+_FAILED = AttemptState.FAILED
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What the decision concluded about one attempt.
@@ -105,6 +111,7 @@ class Verdict:
 
 
 SUCCESS = Verdict(AttemptState.SUCCEEDED)
+_NOT_READY = Verdict(AttemptState.NOT_READY, OUTPUTS_NOT_FOUND)
 
 #: The decision: yields questions, receives their answers, returns the verdict.
 Decision = Generator[Question, Any, Verdict]
@@ -125,23 +132,23 @@ def decide(*, reader_given: bool, outputs_declared: bool, read_outputs: bool = F
     """
     if not reader_given:
         return Verdict(AttemptState.FAILED, OUTPUTS_NOT_GENERATED) if outputs_declared else SUCCESS
-    if (yield Question.IS_ERROR):
-        error: ExecutionError = yield Question.READ_ERROR
-        return Verdict(AttemptState.FAILED, error if error.code or error.message else UNKNOWN_ERROR)
+    if (yield _IS_ERROR):
+        error: ExecutionError = yield _READ_ERROR
+        return Verdict(_FAILED, error if error.code or error.message else UNKNOWN_ERROR)
     if not outputs_declared:
         return SUCCESS
     try:
-        exists = yield Question.OUTPUTS_EXIST
+        exists = yield _OUTPUTS_EXIST
     except PayloadTooLargeError as exc:
         return Verdict(AttemptState.TOO_LARGE, size_exceeded(exc))
     if not exists:
-        return Verdict(AttemptState.NOT_READY, OUTPUTS_NOT_FOUND)
-    if not (yield Question.IS_FILE):
-        yield Question.COMMIT
+        return _NOT_READY
+    if not (yield _IS_FILE):
+        yield _COMMIT
         return SUCCESS
     if not read_outputs:
         return SUCCESS
-    outputs, empty = yield Question.READ_OUTPUTS
+    outputs, empty = yield _READ_OUTPUTS
     if empty is not None:
         return Verdict(AttemptState.FAILED, empty)
     return Verdict(AttemptState.SUCCEEDED, outputs=outputs)
