@@ -243,6 +243,15 @@ async def _mirror(
     stale = sorted(set(await list_sizes(store, prefix)) - names)
     deletions = [_deleter(store, object_ref(prefix, name)) for name in stale]
     await bounded_gather(deletions, store.transfer_concurrency)
+    if stale and not parse_reference(prefix).scheme:
+        await asyncio.to_thread(_prune_empty_folders, prefix)
+
+
+def _prune_empty_folders(folder: str) -> None:
+    """Remove the empty folders a local deletion left: Flyte 1's SDK counts them as entries."""
+    for parent, _, _ in sorted(os.walk(folder), key=lambda entry: -len(entry[0])):
+        if parent != folder and not os.listdir(parent):
+            os.rmdir(parent)
 
 
 async def _sweep(store: DataStore, prefix: str, manifest: Manifest) -> None:
