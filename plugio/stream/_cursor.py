@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from plugio.errors import CorruptPayloadError
+from plugio.stream._console import last_state
 from plugio.stream._layout import (
     STREAMS,
     ChunkHeader,
@@ -77,7 +78,7 @@ class Cursor:
         until it ends.
         """
         return {
-            "stderr" if fd == 2 else "stdout": "".join(texts)
+            "stderr" if fd == 2 else "stdout": last_state("".join(texts))
             for fd, (_, texts) in sorted(self._pieces.items())
         }
 
@@ -126,7 +127,9 @@ class Cursor:
         self._counts["console"] = first + len(texts)
 
     def _line(self, fd: int, at: float, text: str) -> ConsoleLine:
-        return ConsoleLine(self._count("console"), at, "stderr" if fd == 2 else "stdout", text)
+        # A line put together from pieces shows its last drawing, as a whole line does.
+        stream: Literal["stdout", "stderr"] = "stderr" if fd == 2 else "stdout"
+        return ConsoleLine(self._count("console"), at, stream, last_state(text))
 
     def _count(self, stream: str) -> int:
         number = self._counts[stream]
