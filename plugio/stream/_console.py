@@ -1,4 +1,9 @@
-"""Console text into finished lines, as a terminal leaves them after redraws."""
+"""Console text into finished lines, as a terminal leaves them after redraws.
+
+A line still being drawn (a progress bar) can be sent before it ends, as
+pieces that continue (:meth:`LineAssembler.take_unfinished`), so a reader
+shows its current drawing.
+"""
 
 from __future__ import annotations
 
@@ -46,10 +51,16 @@ class LineAssembler:
     def __init__(self, max_chars: int) -> None:
         self._max = max_chars
         self._partial = ""
+        self._continued = False  # the unfinished line went out in pieces already
 
     def feed(self, text: str) -> list[Run]:
         """The runs of lines ``text`` finishes."""
-        if not self._partial and text.endswith("\n") and len(text) <= self._max:
+        if (
+            not self._partial
+            and not self._continued
+            and text.endswith("\n")
+            and len(text) <= self._max
+        ):
             line = text[:-1]
             if "\n" not in line and "\r" not in line:  # the usual case: one whole line
                 return [([line], False)]
@@ -59,8 +70,13 @@ class LineAssembler:
             redrawn = "\r" in data
             lines = data.split("\n")
             data = lines.pop()
+            first = lines[0]
             if redrawn:
                 lines = [last_state(line) for line in lines]
+            if self._continued:
+                self._continued = False
+                if "\r" in first:  # its last drawing replaces the pieces sent so far
+                    lines[0] = "\r" + lines[0]
             if max(map(len, lines)) > self._max:
                 runs.extend(self._cut(lines))
             else:
@@ -72,8 +88,26 @@ class LineAssembler:
 
     def finish(self) -> list[Run]:
         """The runs of the unfinished line, if any; the assembler is then empty."""
-        line, self._partial = last_state(self._partial), ""
+        partial, self._partial = self._partial, ""
+        line = last_state(partial)
+        if self._continued:
+            self._continued = False
+            if "\r" in partial and line:
+                line = "\r" + line
         return self._cut([line]) if line else []
+
+    def take_unfinished(self) -> list[Run]:
+        """The unfinished line so far, as a piece that continues, so readers can show it.
+
+        Its redraws stay in it (``"\\r50%"``): a reader joins the pieces of a
+        line and shows the last drawing. The rest of the line follows in later
+        pieces; its end keeps a leading ``"\\r"`` when it redraws.
+        """
+        if not self._partial:
+            return []
+        piece, self._partial = self._partial, ""
+        self._continued = True
+        return [([piece], True)]
 
     def _cut_partial(self) -> list[Run]:
         # After _compact a partial line holds at most one "\r", at one end.

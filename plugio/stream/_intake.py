@@ -17,6 +17,8 @@ from plugio.stream._policy import StreamPolicy
 __all__ = ["Intake"]
 
 logger = logging.getLogger("plugio.stream")
+#: Seconds between two sends of a line still being drawn (a progress bar).
+UNFINISHED_INTERVAL = 1.0
 
 
 class Intake:
@@ -41,6 +43,7 @@ class Intake:
             2: LineAssembler(policy.max_line_chars),
         }
         self._console: list[list[Any]] = []
+        self._unfinished_at = {1: 0.0, 2: 0.0}
         self._encoded: dict[str, list[str]] = {"metrics": [], "events": []}
         self._delta: dict[str, Any] = {}
         self._notes: list[str] = []
@@ -126,6 +129,7 @@ class Intake:
                 self._write_notes()  # they need no lock: a signal handler's event gets out
                 return False
             try:
+                self._take_unfinished()
                 console, self._console = self._console, []
                 encoded = {name: items for name, items in self._encoded.items() if items}
                 self._encoded = {"metrics": [], "events": []}
@@ -137,6 +141,17 @@ class Intake:
             return True
         finally:
             self._drain_lock.release()
+
+    def _take_unfinished(self) -> None:
+        """Lines still being drawn, as pieces, at most every :data:`UNFINISHED_INTERVAL`."""
+        now = time.monotonic()
+        for fd, lines in self._lines.items():
+            if self.closed or now - self._unfinished_at[fd] < UNFINISHED_INTERVAL:
+                continue
+            runs = lines.take_unfinished()
+            if runs:
+                self._take_runs(round(time.time(), 3), fd, runs)
+                self._unfinished_at[fd] = now
 
     def _write_notes(self) -> None:
         notes, self._notes = self._notes, []

@@ -87,7 +87,7 @@ class StderrTail:
         """The last lines, each in its last drawn state (``\\r`` redraws collapsed)."""
         with self._lock:
             joined = "".join(self._pieces)
-        lines = [_drawn(line) for line in joined.splitlines()]
+        lines = [_drawn(line) for line in joined.split("\n")]
         lines = [line for line in lines if line.strip()][-self._max_lines :]
         text = "\n".join(lines)
         if len(text) > self._max_chars:

@@ -21,8 +21,10 @@ The code is the exception's own ``code`` attribute when it is a non-empty
 ``str``, else ``USER:<ExceptionType>`` (``SYSTEM:<ExceptionType>`` for the two
 system phases); Flyte's SDK writes the bare ``USER`` or ``SYSTEM``, which says
 less. The message is ``<ExceptionType>: <text>`` followed by the formatted
-traceback, cut to :data:`MAX_MESSAGE_BYTES`. (A plugin that reads the exit code
-instead sets ``FLYTE_FAIL_ON_ERROR=true``; the caller then exits 1.)
+traceback, cut to :data:`MAX_MESSAGE_BYTES`; a plugio error in a system phase
+(storage, say) is that first line alone, without the service's XML body. (A
+plugin that reads the exit code instead sets ``FLYTE_FAIL_ON_ERROR=true``; the
+caller then exits 1.)
 
 When the environment sets a distributed error strategy (``_F_DES``, or
 ``FLYTE_INTERNAL_DIST_ERROR_STRATEGY``; Flyte's engine sets ``Earliest``, and
@@ -125,7 +127,7 @@ def execution_error_from_exception(
         code=own_code
         if isinstance(own_code, str) and own_code
         else f"{origin}:{type(exc).__name__}",
-        message=_message(exc),
+        message=_message(exc, phase),
         kind=ErrorKind.USER if phase == "user" else ErrorKind.SYSTEM,
         is_recoverable=_is_recoverable(exc, phase),
         timestamp=now if now is not None else datetime.now(timezone.utc),
@@ -237,8 +239,26 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def _message(exc: BaseException) -> str:
-    """``<Type>: <text>`` (its head), a blank line, then the traceback (its tail)."""
+def one_line(exc: BaseException, limit: int = 500) -> str:
+    """``exc``'s message on one line, without a storage service's XML or JSON body."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<unprintable>"
+    for body in ("<?xml", "<Error>", '{"error"'):
+        text = text.split(body, 1)[0]
+    text = " ".join(text.split()).rstrip(" :") or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _message(exc: BaseException, phase: Phase) -> str:
+    """``<Type>: <text>`` (its head), a blank line, then the traceback (its tail).
+
+    A plugio error outside user code (a storage failure, say) is one line:
+    its traceback is plugio's own, and the service's response body is noise.
+    """
+    if phase != "user" and isinstance(exc, errors.PlugioError):
+        return f"{type(exc).__name__}: {one_line(exc, _SUMMARY_BYTES)}"
     try:
         text = str(exc)
     except Exception:

@@ -2,8 +2,9 @@
 
 Every prefix must parse and have its backend installed (a usage problem), and
 the store must answer and accept a write where the outputs go (a storage
-problem): a probe object is written under the output prefix (and the raw
-output prefix, when it is elsewhere) and deleted again.
+problem): a listing under the output prefix (and the raw output prefix, when
+it is elsewhere) finds the bucket, and a probe object is written there and
+deleted again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from plugio import errors
 from plugio.paths import INPUTS_FILE
 from plugio.references import join
 from plugio.storage import DataStore
+from plugio.task._error_document import one_line
 
 __all__ = ["PROBE_PREFIX", "PreflightError", "preflight"]
 
@@ -35,10 +37,7 @@ class PreflightError(errors.PlugioError):
     """
 
     def __init__(self, option: str, ref: str, problem: BaseException, *, usage: bool) -> None:
-        text = " ".join(str(problem).split()) or type(problem).__name__
-        if len(text) > 300:
-            text = text[:297] + "..."
-        super().__init__(f"{option} {ref}: {text}")
+        super().__init__(f"{option} {ref}: {one_line(problem)}")
         self.option = option
         self.ref = ref
         self.usage = usage
@@ -79,6 +78,8 @@ def preflight(
 
 def _probe_write(store: DataStore, prefix: str) -> None:
     probe = join(prefix, f"{PROBE_PREFIX}{uuid.uuid4().hex}")
+    for _ in store.list(probe):  # a missing bucket, even where a write would create one
+        pass
     store.write_bytes(probe, b"")
     store.delete(probe)
 

@@ -1,0 +1,140 @@
+"""``plugio run`` as a pod's entrypoint: SIGTERM and SIGINT at random moments, for real."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from runtools import PLUGIO, environment, error_at, head_at, run, start
+
+from plugio.execution import ErrorKind
+
+# Prints, then works for a while; its children are in its process group.
+LONG = 'echo started; i=0; while [ $i -lt 40 ]; do echo "tick $i"; sleep 0.05; i=$((i+1)); done'
+
+
+def _stop_once(folder: Path, signum: int, delay: float) -> None:
+    out, tmp = folder / "out [1] #%", folder / "tmp"
+    tmp.mkdir(parents=True)
+    process = start("run", "--outputs", str(out), "--", "sh", "-c", LONG, env={"TMPDIR": str(tmp)})
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "started"
+    time.sleep(delay)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    name = signal.Signals(signum).name
+    assert process.returncode == 128 + signum, stderr
+    assert "Traceback" not in stderr, stderr
+    error = error_at(out)
+    assert (error.code, error.kind, error.is_recoverable) == ("Interrupted", ErrorKind.SYSTEM, True)
+    assert f"received {name}" in error.message
+    assert not (out / "outputs.pb").exists()
+    head = head_at(out)
+    assert head["state"] == "killed"
+    assert list(tmp.iterdir()) == [], "the work folder was left behind"
+
+
+def test_sigterm_and_sigint_at_random_moments(tmp_path: Path) -> None:
+    rng = random.Random(20261207)
+    trials = [
+        (index, signal.SIGTERM if index % 2 else signal.SIGINT, rng.uniform(0.0, 1.2))
+        for index in range(50)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [
+            pool.submit(_stop_once, tmp_path / str(index), signum, delay)
+            for index, signum, delay in trials
+        ]
+        for future in futures:
+            future.result()
+
+
+def test_a_command_that_ignores_the_signal_is_killed_after_the_grace_period(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    script = "trap '' TERM; echo started; sleep 30"
+    process = start("run", "--grace-period", "0.5", "--outputs", str(out), "--", "sh", "-c", script)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "started"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 143, stderr
+    error = error_at(out)
+    assert error.code == "Interrupted"
+    assert "killed after the 0.5 s grace period" in error.message
+    assert head_at(out)["state"] == "killed"
+
+
+def test_the_grace_period_from_the_environment(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    script = "trap '' TERM; echo started; sleep 30"
+    process = start(
+        "run", "--outputs", str(out), "--", "sh", "-c", script,
+        env={"PLUGIO_RUN_GRACE_PERIOD": "0.3"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "started"
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=20)
+    assert process.returncode == 143
+    assert "0.3 s grace period" in error_at(out).message
+
+
+def test_a_bad_grace_period_is_a_usage_error(tmp_path: Path) -> None:
+    result = run(
+        "run", "--outputs", str(tmp_path / "out"), "--", "true",
+        env={"PLUGIO_RUN_GRACE_PERIOD": "soon"},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "PLUGIO_RUN_GRACE_PERIOD" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_second_signal_stops_at_once_and_keeps_the_journal(tmp_path: Path) -> None:
+    out, tmp = tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    script = "trap '' TERM INT; echo started; sleep 30"
+    process = start(
+        "run", "--outputs", str(out), "--", "sh", "-c", script, env={"TMPDIR": str(tmp)}
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "started"
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert "plugio stream sync" in stderr
+    journal = stderr.rsplit("plugio stream sync ", 1)[1].strip()
+    assert Path(journal).is_dir()
+    assert head_at(out)["state"] == "running"  # only the journal knows the rest
+    synced = run("stream", "sync", journal)
+    assert synced.returncode == 0, synced.stderr
+    assert head_at(out)["state"] != "running"
+
+
+def test_reaps_orphans_when_it_is_pid_1(tmp_path: Path) -> None:
+    if os.geteuid() != 0 or subprocess.run(["which", "unshare"], capture_output=True).returncode:
+        pytest.skip("needs root and unshare for a PID namespace")
+    out = tmp_path / "out"
+    # The background sleep is orphaned at once (its shell exits), then exits itself:
+    # unless PID 1 waits for it, it stays a zombie.
+    script = (
+        "(sleep 0.2 &); sleep 1; "
+        "if grep -q ') Z ' /proc/[0-9]*/stat 2>/dev/null; then echo ZOMBIES; else echo CLEAN; fi"
+    )
+    done = subprocess.run(
+        ["unshare", "--pid", "--fork", "--mount-proc", PLUGIO, "run", "--no-stream",
+         "--outputs", str(out), "--", "sh", "-c", script],
+        capture_output=True, text=True, timeout=60, env=environment(), check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "CLEAN" in done.stdout

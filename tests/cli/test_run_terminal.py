@@ -1,0 +1,73 @@
+"""The command owns the terminal while it runs; its unfinished line reaches the stream."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from runtools import run_on_terminal, start
+
+from plugio.storage import DataStore
+from plugio.stream import StreamReader, attempt_stream_prefix
+
+# A progress bar as tqdm draws one: redraws after "\r", on stderr, then a newline.
+BAR = r"""
+import sys, time
+for i in range(0, 101, 5):
+    sys.stderr.write("\rtraining: %3d%%|%s%s|" % (i, "#" * (i // 5), " " * (20 - i // 5)))
+    sys.stderr.flush()
+    time.sleep(0.02)
+sys.stderr.write("\n")
+sys.stderr.flush()
+time.sleep(0.3)  # stdout and stderr are two pipes: no order between them
+print("done [ok]")
+"""
+
+
+def test_a_progress_bar_ends_as_one_row_on_the_terminal(tmp_path: Path) -> None:
+    from runtools import screen
+
+    inputs = tmp_path / "inputs"
+    code, data = run_on_terminal("inputs", "create", str(inputs), "--set", "n=1")
+    assert code == 0, data
+    code, data = run_on_terminal(
+        "run", "--inputs", str(inputs), "--outputs", str(tmp_path / "out"),
+        "--", "python", "-c", BAR,
+    )  # fmt: skip
+    assert code == 0, data
+    rows = [row for row in screen(data) if row.strip()]
+    bar_rows = [row for row in rows if row.startswith("training:")]
+    assert bar_rows == ["training: 100%|####################|"], rows
+    assert "done [ok]" in rows
+    assert rows[-1].startswith("succeeded: outputs written under ")
+
+
+SLOW_BAR = r"""
+import sys, time
+for i in range(0, 101, 10):
+    sys.stdout.write("\rstep %d%%" % i)
+    sys.stdout.flush()
+    time.sleep(0.4 if i < 100 else 0)
+sys.stdout.write("\n")
+"""
+
+
+def test_the_stream_shows_the_current_drawing_of_an_unfinished_line(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    process = start("run", "--outputs", str(out), "--", "python", "-c", SLOW_BAR)
+    reader = StreamReader(DataStore.from_url(str(out)), attempt_stream_prefix(str(out)))
+    seen: list[str] = []
+    while process.poll() is None:
+        reader.poll()
+        drawing = reader.unfinished.get("stdout")
+        if drawing and (not seen or seen[-1] != drawing):
+            seen.append(drawing)
+        time.sleep(0.1)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    snapshot = StreamReader(DataStore.from_url(str(out)), attempt_stream_prefix(str(out))).read()
+    lines = [line.text for line in snapshot.lines]
+    assert seen, "the bar was never visible while it ran"
+    assert all(drawing.startswith("step ") and "\r" not in drawing for drawing in seen)
+    assert len(seen) >= 2  # it moved on while the line was unfinished
+    assert lines[-1] == "step 100%"
