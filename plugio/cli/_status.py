@@ -23,6 +23,7 @@ from plugio.cli._output import (
     show_values,
 )
 from plugio.engine import AttemptState, AttemptStatus, check_attempts
+from plugio.errors import NotFoundError
 from plugio.readers import EarliestErrorStrategy, ErrorStrategy, SingleErrorStrategy
 from plugio.storage import DataStore
 
@@ -130,11 +131,14 @@ def _check(
         read_outputs=outputs,
         error_strategy=EarliestErrorStrategy(),
     )
-    rechecked = dict(zip(waiting, again, strict=True))
-    return [
-        rechecked.get(s.output_prefix, s) if s.state is AttemptState.NOT_READY else s
-        for s in statuses
-    ]
+    # A prefix whose listing found nothing to list (a missing bucket) keeps its first
+    # answer: its liveness tells the rest.
+    rechecked = {
+        attempt.output_prefix: attempt
+        for attempt in again
+        if not isinstance(attempt.problem, NotFoundError)
+    }
+    return [rechecked.get(s.output_prefix, s) for s in statuses]
 
 
 class _Row:
