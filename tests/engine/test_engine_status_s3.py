@@ -15,7 +15,7 @@ from conftest import s3_config
 from plugio.execution import ErrorKind, ExecutionError
 from plugio.literals import to_literal_map
 from plugio.storage import DataStore, bounded_gather
-from plugio.stream import StreamHead, StreamState
+from plugio.stream import StreamHead
 from plugio.stream._layout import head_ref
 
 NOON = datetime(2025, 3, 4, 12, 0, tzinfo=timezone.utc)
