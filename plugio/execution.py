@@ -78,8 +78,15 @@ class ExecutionError:
         object.__setattr__(self, "kind", ErrorKind(self.kind))
 
     # -- ContainerError / ErrorDocument (error.pb) ---------------------------
-    def to_container_error(self) -> ContainerError:
-        """The ``ContainerError`` a task container writes for this failure."""
+    def to_container_error(
+        self, generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1
+    ) -> ContainerError:
+        """The ``ContainerError`` a task container writes for this failure.
+
+        Flyte 2's ``ContainerError`` has no ``timestamp`` or ``worker``: for
+        ``FLYTE2`` they are left out, as Flyte 2's runtime leaves them.
+        """
+        flyte2 = FlyteGeneration.parse(generation) is FlyteGeneration.FLYTE2
         message = ContainerError(
             code=self.code,
             message=self.message,
@@ -87,15 +94,17 @@ class ExecutionError:
             if self.is_recoverable
             else ContainerError.NON_RECOVERABLE,
             origin=int(self.kind),  # type: ignore[arg-type]
-            worker=self.worker,
+            worker="" if flyte2 else self.worker,
         )
-        if self.timestamp is not None:
+        if self.timestamp is not None and not flyte2:
             message.timestamp.CopyFrom(_timestamp(self.timestamp))
         return message
 
-    def to_error_document(self) -> ErrorDocument:
-        """The ``ErrorDocument`` stored as ``error.pb``."""
-        return ErrorDocument(error=self.to_container_error())
+    def to_error_document(
+        self, generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1
+    ) -> ErrorDocument:
+        """The ``ErrorDocument`` stored as ``error.pb`` (see :meth:`to_container_error`)."""
+        return ErrorDocument(error=self.to_container_error(generation))
 
     @classmethod
     def from_container_error(cls, error: ContainerError, error_uri: str = "") -> ExecutionError:
@@ -115,7 +124,7 @@ class ExecutionError:
 
     # -- the engine's ExecutionError message ----------------------------------
     def to_message(
-        self, generation: FlyteGeneration = FlyteGeneration.FLYTE1
+        self, generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1
     ) -> ExecutionErrorMessage:
         """The ``core.ExecutionError`` message an engine reports.
 

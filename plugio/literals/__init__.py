@@ -17,7 +17,9 @@ Python                      literal                         flytekit
 ==========================  ==============================  =====================
 ``None``                    ``Scalar.none_type``            ``None``
 ``bool``/``int``/``float``  ``Primitive``                   the same
-``str``, str ``Enum``       ``Primitive.string_value``      ``str``, ``Enum``
+``str``, ``Enum``           ``Primitive.string_value``      ``str``, ``Enum``
+                            (a member's value; its name
+                            for Flyte 2)
 aware ``datetime``          ``Primitive.datetime``          ``datetime``
 ``date``                    ``Primitive.datetime`` (UTC     ``date``
                             midnight)
@@ -26,6 +28,7 @@ aware ``datetime``          ``Primitive.datetime``          ``datetime``
 ``list``                    ``LiteralCollection``           ``list[T]``
 ``dict`` with str keys      ``LiteralMap``                  ``dict[str, T]``
 pydantic model              ``Scalar.generic`` (``Struct``) the model
+dataclass instance          ``Binary`` tagged ``msgpack``   the dataclass
 ``Path``, ``LocalBlob``     ``Blob`` (uploaded)             ``FlyteFile``,
                                                             ``FlyteDirectory``
 ``BlobRef``                 ``Blob`` (as it is)             the same
@@ -34,6 +37,12 @@ pydantic model              ``Scalar.generic`` (``Struct``) the model
 Reading also accepts flytekit's newer encodings: a ``Binary`` tagged
 ``msgpack`` (untyped dicts, dataclasses and models since flytekit 1.14) and
 unions (``Optional[T]``).
+
+Flyte 2 keeps a task's inputs and outputs in order, as ``Inputs`` and
+``Outputs`` (named literals; a name may repeat): :func:`to_inputs` and
+:func:`to_outputs` make them in the order given, :func:`literal_map_of` turns
+either back into a ``LiteralMap``. The ``generation`` argument of the
+converters says which Flyte the values are for; only enums differ.
 
 A value nested too deep for protobuf to parse back (about 48 lists or 32
 dicts) is refused when converted; :func:`check_nesting` finds the same in a
@@ -46,14 +55,17 @@ the blobs it is handed a store for, and it uses storage only through
 """
 
 from plugio._moved import moved_names as _moved_names
+from plugio.core._named import literal_map_of
 from plugio.literals._blobs import BlobRef, LocalBlob
 from plugio.literals._decode import from_literal, from_literal_map
 from plugio.literals._depth import MAX_MESSAGE_LEVEL, check_nesting
 from plugio.literals._encode import (
+    to_inputs,
     to_literal,
     to_literal_async,
     to_literal_map,
     to_literal_map_async,
+    to_outputs,
 )
 from plugio.literals._errors import LiteralConversionError
 
@@ -65,10 +77,13 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
     "check_nesting",
     "from_literal",
     "from_literal_map",
+    "literal_map_of",
+    "to_inputs",
     "to_literal",
     "to_literal_async",
     "to_literal_map",
     "to_literal_map_async",
+    "to_outputs",
 ]
 
 #: Moved to plugio.task; importing them from here works for one release, with a

@@ -23,6 +23,7 @@ from plugio.literals._blobs import BlobRef
 from plugio.literals._depth import check_nesting
 from plugio.literals._errors import LiteralConversionError
 from plugio.literals._handlers import EPOCH
+from plugio.literals._classes import enum_members_by_name
 from plugio.literals._msgpack import unpackb
 from plugio.literals._struct import struct_to_python
 
@@ -47,7 +48,9 @@ def from_literal(literal: Literal, type_hint: Any = None, *, store: DataStore | 
     blob is a :class:`BlobRef` (nothing is downloaded).
 
     With a hint, that value is validated by pydantic as the hint (a model,
-    ``list[Model]``, ``date``, ``Optional[int]``, a dataclass, ...).
+    ``list[Model]``, ``date``, ``Optional[int]``, a dataclass, ...). An enum
+    member is read by value (Flyte 1) or by name (Flyte 2), wherever the hint
+    has an enum.
 
     Args:
         literal: The literal to read.
@@ -71,7 +74,7 @@ def from_literal(literal: Literal, type_hint: Any = None, *, store: DataStore | 
     if type_hint is None or type_hint is Any:
         return value
     try:
-        return _adapter(type_hint).validate_python(value)
+        return _adapter(type_hint).validate_python(enum_members_by_name(value, type_hint))
     except ValidationError as exc:
         raise _invalid("value", _type_name(type_hint), exc) from exc
 
@@ -108,7 +111,7 @@ def from_literal_map(
     if model is None:
         return values
     try:
-        return model.model_validate(values)
+        return model.model_validate(enum_members_by_name(values, model))
     except ValidationError as exc:
         raise _invalid("", model.__name__, exc) from exc
 

@@ -14,6 +14,7 @@ comparison per container, not per item.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import os
@@ -24,9 +25,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from plugio.core import BlobType, Literal, LiteralMap
+from plugio.generation import FlyteGeneration
 from plugio.literals._blobs import BlobRef, LocalBlob, Upload, plan_upload
+from plugio.literals._classes import dataclass_fields
 from plugio.literals._depth import MAX_MESSAGE_LEVEL, VARIABLE_LEVEL, too_deep
 from plugio.literals._errors import LiteralConversionError
+from plugio.literals._msgpack import packb
 from plugio.literals._struct import fill_struct
 
 if TYPE_CHECKING:
@@ -39,7 +43,7 @@ _MAX_DURATION_SECONDS = 315_576_000_000  # google.protobuf.Duration's range, abo
 _MICROSECONDS = dt.timedelta(microseconds=1)
 _SUPPORTED = (
     "None, bool, int, float, str, bytes, datetime (timezone-aware), date, timedelta, "
-    "str-valued Enum, list, dict with str keys, pydantic model, pathlib.Path, LocalBlob, BlobRef"
+    "Enum, list, dict with str keys, dataclass, pydantic model, pathlib.Path, LocalBlob, BlobRef"
 )
 
 
@@ -48,15 +52,22 @@ class Encoder:
 
     ``level`` is the message level of the literal being filled (see
     :mod:`plugio.literals._depth`); containers set it for their items.
+    ``generation`` decides how an enum member is written.
     """
 
-    __slots__ = ("level", "raw_output_prefix", "store", "uploads")
+    __slots__ = ("generation", "level", "raw_output_prefix", "store", "uploads")
 
-    def __init__(self, store: DataStore | None, raw_output_prefix: str | None) -> None:
+    def __init__(
+        self,
+        store: DataStore | None,
+        raw_output_prefix: str | None,
+        generation: FlyteGeneration = FlyteGeneration.FLYTE1,
+    ) -> None:
         self.store = store
         self.raw_output_prefix = raw_output_prefix
         self.uploads: list[Upload] = []
         self.level = VARIABLE_LEVEL
+        self.generation = generation
 
 
 Handler = Callable[[Literal, Any, Encoder], None]
@@ -178,9 +189,19 @@ def _fill_bytes(target: Literal, value: bytes, encoder: Encoder) -> None:
 
 
 def _fill_enum(target: Literal, value: enum.Enum, encoder: Encoder) -> None:
+    if encoder.generation is FlyteGeneration.FLYTE2:
+        target.scalar.primitive.string_value = value.name  # Flyte 2 writes the name
+        return
     if not isinstance(value.value, str):
-        raise LiteralConversionError("", type(value).__name__, "only str-valued enums convert")
+        reason = "only str-valued enums convert for Flyte 1 (Flyte 2 writes any by name)"
+        raise LiteralConversionError("", type(value).__name__, reason)
     target.scalar.primitive.string_value = value.value
+
+
+def _fill_dataclass(target: Literal, value: Any, encoder: Encoder) -> None:
+    binary = target.scalar.binary
+    binary.value = packb(dataclass_fields(value))
+    binary.tag = "msgpack"
 
 
 def _fill_datetime(target: Literal, value: dt.datetime, encoder: Encoder) -> None:
@@ -339,6 +360,7 @@ _LEAF_DEPTH: dict[Handler, int] = {
     _fill_date: 3,
     _fill_timedelta: 3,
     _fill_model: 2,
+    _fill_dataclass: 2,
     _fill_blob_ref: 4,
     _fill_path: 4,
     _fill_local: 4,
@@ -350,7 +372,9 @@ def _handler_for(cls: type) -> Handler:
     """The handler of a type not in the table, resolved by base class and cached."""
     handler = next(
         (found for base, found in _BY_BASE if issubclass(cls, base)),
-        _refuse(f"no literal for this type; supported are {_SUPPORTED}"),
+        _fill_dataclass
+        if dataclasses.is_dataclass(cls)
+        else _refuse(f"no literal for this type; supported are {_SUPPORTED}"),
     )
     _HANDLERS[cls] = handler
     return handler

@@ -1,10 +1,12 @@
-"""A small MessagePack decoder, for the ``Binary`` values flytekit writes.
+"""A small MessagePack codec, for the ``Binary`` values flytekit and Flyte 2 write.
 
-flytekit (1.14 and later) stores untyped dicts, dataclasses and pydantic
-models as a ``Binary`` scalar tagged ``msgpack``. plugio reads them without
-depending on the ``msgpack`` package: the format is small and only decoding is
-needed (plugio writes models as a generic ``Struct``, which flytekit reads too).
-Extension types are refused; flytekit's encoders do not use them.
+flytekit (1.14 and later) and Flyte 2 store untyped dicts, dataclasses and
+pydantic models as a ``Binary`` scalar tagged ``msgpack``. plugio reads them,
+and writes dataclasses the same way, without depending on the ``msgpack``
+package: the format is small. :func:`packb` writes what ``msgpack.packb``
+writes by default (the smallest form of each integer, floats as doubles, str
+and bin types apart), so the bytes are those of both SDKs. Extension types are
+refused; neither SDK's encoders use them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-__all__ = ["unpackb"]
+__all__ = ["packb", "unpackb"]
 
 _FIXED = {0xC0: None, 0xC2: False, 0xC3: True}
 #: code -> (struct format, byte count) of numbers stored after the code byte.
@@ -121,3 +123,104 @@ class _Reader:
             except TypeError as exc:  # an unhashable key (a list or a map)
                 raise ValueError(f"MessagePack map key is not hashable: {exc}") from exc
         return found
+
+
+def packb(value: Any) -> bytes:
+    """The MessagePack document of ``value``, as ``msgpack.packb`` writes it by default.
+
+    ``None``, ``bool``, ``int`` (-2**63 to 2**64 - 1), ``float`` (a double),
+    ``str``, ``bytes``, ``list``/``tuple`` (an array) and ``dict`` (a map, in
+    its order) nest.
+
+    Raises:
+        TypeError: a value of another type.
+        ValueError: an integer out of range, or nesting deeper than 100 levels.
+    """
+    out = bytearray()
+    _pack(value, out, 0)
+    return bytes(out)
+
+
+def _pack(value: Any, out: bytearray, depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"the value nests deeper than {_MAX_DEPTH} levels")
+    if value is None or value is True or value is False:
+        out.append({None: 0xC0, False: 0xC2, True: 0xC3}[value])
+    elif isinstance(value, int):
+        _pack_int(int(value), out)
+    elif isinstance(value, float):
+        out.append(0xCB)
+        out += struct.pack(">d", value)
+    elif isinstance(value, str):
+        data = value.encode("utf-8")
+        _pack_length(len(data), out, fixed=(0xA0, 31), sized=(0xD9, 0xDA, 0xDB))
+        out += data
+    elif isinstance(value, bytes | bytearray | memoryview):
+        data = bytes(value)
+        _pack_length(len(data), out, fixed=None, sized=(0xC4, 0xC5, 0xC6))
+        out += data
+    elif isinstance(value, list | tuple):
+        _pack_length(len(value), out, fixed=(0x90, 15), sized=(None, 0xDC, 0xDD))
+        for item in value:
+            _pack(item, out, depth + 1)
+    elif isinstance(value, dict):
+        _pack_length(len(value), out, fixed=(0x80, 15), sized=(None, 0xDE, 0xDF))
+        for key, item in value.items():
+            _pack(key, out, depth + 1)
+            _pack(item, out, depth + 1)
+    else:
+        raise TypeError(f"no MessagePack form for {type(value).__name__}")
+
+
+def _pack_int(value: int, out: bytearray) -> None:
+    if 0 <= value <= 0x7F or -32 <= value < 0:
+        out += value.to_bytes(1, "big", signed=value < 0)
+        return
+    if value >= 0:
+        for code, layout, top in (
+            (0xCC, ">B", 0xFF),
+            (0xCD, ">H", 0xFFFF),
+            (0xCE, ">I", 2**32 - 1),
+        ):
+            if value <= top:
+                out.append(code)
+                out += struct.pack(layout, value)
+                return
+        if value <= 2**64 - 1:
+            out.append(0xCF)
+            out += struct.pack(">Q", value)
+            return
+    else:
+        for code, layout, bottom in (
+            (0xD0, ">b", -(2**7)),
+            (0xD1, ">h", -(2**15)),
+            (0xD2, ">i", -(2**31)),
+        ):
+            if value >= bottom:
+                out.append(code)
+                out += struct.pack(layout, value)
+                return
+        if value >= -(2**63):
+            out.append(0xD3)
+            out += struct.pack(">q", value)
+            return
+    raise ValueError(f"an integer MessagePack holds is within -2**63 and 2**64 - 1, not {value}")
+
+
+def _pack_length(
+    length: int,
+    out: bytearray,
+    *,
+    fixed: tuple[int, int] | None,
+    sized: tuple[int | None, int, int],
+) -> None:
+    """The header of a string, binary, array or map of ``length`` items or bytes."""
+    if fixed is not None and length <= fixed[1]:
+        out.append(fixed[0] | length)
+        return
+    for code, size in zip(sized, (1, 2, 4), strict=True):
+        if code is not None and length < 1 << (8 * size):
+            out.append(code)
+            out += length.to_bytes(size, "big")
+            return
+    raise ValueError(f"MessagePack holds at most 2**32 - 1 items or bytes, not {length}")

@@ -35,10 +35,12 @@ from plugio.paths._interfaces import (
 from plugio.paths._names import (
     CHECKPOINTS_FOLDER,
     DECK_FILE,
+    DECK_FILES,
     ERROR_FILE,
     FUTURES_FILE,
     INPUTS_FILE,
     OUTPUTS_FILE,
+    REPORT_FILE,
     SHARD_ALPHABET,
 )
 from plugio.paths._raw import (
@@ -64,6 +66,7 @@ __all__ = [  # noqa: RUF022
     "CHECKPOINTS_FOLDER",
     "CheckpointPaths",
     "DECK_FILE",
+    "DECK_FILES",
     "DeterministicUniqueRawOutputPaths",
     "ERROR_FILE",
     "FUTURES_FILE",
@@ -75,6 +78,7 @@ __all__ = [  # noqa: RUF022
     "OUTPUTS_FILE",
     "OutputFilePaths",
     "PrecomputedShardSelector",
+    "REPORT_FILE",
     "RawOutputPaths",
     "RawOutputPrefix",
     "ReadOnlyOutputPaths",

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from typing import Final
 
+from plugio.generation import FlyteGeneration
+
 __all__ = [
     "CHECKPOINTS_FOLDER",
     "DECK_FILE",
+    "DECK_FILES",
     "ERROR_FILE",
     "FUTURES_FILE",
     "INPUTS_FILE",
     "OUTPUTS_FILE",
+    "REPORT_FILE",
     "SHARD_ALPHABET",
 ]
 
@@ -28,7 +32,13 @@ ERROR_FILE: Final = "error.pb"
 """The ``ErrorDocument`` of a failed attempt, under the output prefix."""
 
 DECK_FILE: Final = "deck.html"
-"""The default name of the HTML deck, under the output prefix."""
+"""The default name of the HTML deck, under the output prefix (Flyte 1)."""
+
+REPORT_FILE: Final = "report.html"
+"""The name of Flyte 2's HTML report, its deck, under the output prefix."""
+
+DECK_FILES: Final = {FlyteGeneration.FLYTE1: DECK_FILE, FlyteGeneration.FLYTE2: REPORT_FILE}
+"""The deck's file name each generation writes; readers look for both."""
 
 FUTURES_FILE: Final = "futures.pb"
 """The dynamic job spec a dynamic task leaves, under the output prefix."""

@@ -6,7 +6,7 @@ import threading
 from types import EllipsisType
 from typing import TYPE_CHECKING
 
-from plugio.core import LiteralMap
+from plugio.core import Inputs, LiteralMap
 from plugio.paths import InputFilePaths
 from plugio.readers._interfaces import InputReader
 from plugio.readers._reading import context_on_error, payload_limit, read_failed
@@ -69,6 +69,23 @@ class RemoteFileInputReader(InputReader):
         path = self.get_input_path()
         with context_on_error(read_failed(path)):
             return await self._store.read_protobuf_async(path, LiteralMap, limit=self._limit)
+
+    def get_inputs(self) -> Inputs:
+        """``inputs.pb`` as Flyte 2's ``Inputs``, whichever generation wrote it.
+
+        Flyte 2's order, repeated names and context are kept; a Flyte 1
+        ``LiteralMap`` reads as its entries in the order stored (plugio and
+        flytekit store them sorted by name). Errors as for :meth:`get`.
+        """
+        path = self.get_input_path()
+        with context_on_error(read_failed(path)):
+            return self._store.read_protobuf(path, Inputs, limit=self._limit)
+
+    async def get_inputs_async(self) -> Inputs:
+        """Async twin of :meth:`get_inputs`."""
+        path = self.get_input_path()
+        with context_on_error(read_failed(path)):
+            return await self._store.read_protobuf_async(path, Inputs, limit=self._limit)
 
 
 class CachingInputReader(InputReader):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from plugio._twins import Twins, run_blocking, run_in_thread
-from plugio.core import LiteralMap
+from plugio.core import Inputs, LiteralMap, Outputs
+from plugio.core._named import inputs_of_map, outputs_of_map
 from plugio.execution import ExecutionError
 from plugio.paths import InputFilePaths
 
@@ -31,6 +32,18 @@ class InputReader(Twins, InputFilePaths, ABC):
     async def get_async(self) -> LiteralMap:
         """Async twin of :meth:`get`."""
         return await run_in_thread(self.get)
+
+    def get_inputs(self) -> Inputs:
+        """The inputs as Flyte 2's ``Inputs``: in declared order, repeated names and context kept.
+
+        This default builds them from :meth:`get` (names sorted, no context);
+        a reader of the stored file keeps what the file holds.
+        """
+        return inputs_of_map(self.get())
+
+    async def get_inputs_async(self) -> Inputs:
+        """Async twin of :meth:`get_inputs`."""
+        return inputs_of_map(await self.get_async())
 
 
 class OutputReader(Twins, ABC):
@@ -82,6 +95,20 @@ class OutputReader(Twins, ABC):
     async def read_async(self) -> tuple[LiteralMap | None, ExecutionError | None]:
         """Async twin of :meth:`read`."""
         return await run_in_thread(self.read)
+
+    def read_outputs(self) -> tuple[Outputs | None, ExecutionError | None]:
+        """The outputs as Flyte 2's ``Outputs`` (declared order, artifacts), or the task's error.
+
+        This default builds them from :meth:`read` (names sorted); a reader
+        of the stored file keeps what the file holds.
+        """
+        outputs, error = self.read()
+        return (outputs_of_map(outputs) if outputs is not None else None), error
+
+    async def read_outputs_async(self) -> tuple[Outputs | None, ExecutionError | None]:
+        """Async twin of :meth:`read_outputs`."""
+        outputs, error = await self.read_async()
+        return (outputs_of_map(outputs) if outputs is not None else None), error
 
     def deck_exists(self) -> bool:
         """Whether the attempt wrote a deck."""

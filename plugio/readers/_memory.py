@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from plugio.core import LiteralMap
+from plugio.core import LiteralMap, Outputs
+from plugio.core._named import literal_map_of
 from plugio.execution import ExecutionError
 from plugio.readers._interfaces import OutputReader
 
@@ -17,18 +18,21 @@ class InMemoryOutputReader(OutputReader):
     at once with its sync twin's answer.
 
     Args:
-        literals: the outputs, if any (an empty map counts as outputs).
+        literals: the outputs, if any (an empty map counts as outputs): a
+            ``LiteralMap``, or Flyte 2's ``Outputs``, whose order, repeated
+            names and produced artifacts :meth:`read_outputs` keeps.
         error: the attempt's error, if any.
         deck_path: where the attempt's deck was written, if it wrote one.
     """
 
     def __init__(
         self,
-        literals: LiteralMap | None = None,
+        literals: LiteralMap | Outputs | None = None,
         error: ExecutionError | None = None,
         deck_path: str | None = None,
     ) -> None:
-        self._literals = literals
+        self._outputs = literals if isinstance(literals, Outputs) else None
+        self._literals = literal_map_of(literals) if isinstance(literals, Outputs) else literals
         self._error = error
         self._deck_path = deck_path
 
@@ -74,12 +78,22 @@ class InMemoryOutputReader(OutputReader):
         return self.exists()
 
     def read(self) -> tuple[LiteralMap | None, ExecutionError | None]:
-        """``(literals, error)`` exactly as given; either or both may be ``None``."""
+        """``(literals, error)`` as given (``Outputs`` as their map); either may be ``None``."""
         return self._literals, self._error
 
     async def read_async(self) -> tuple[LiteralMap | None, ExecutionError | None]:
         """Async twin of :meth:`read`."""
         return self.read()
+
+    def read_outputs(self) -> tuple[Outputs | None, ExecutionError | None]:
+        """The ``Outputs`` given as they are, else those of the map given (names sorted)."""
+        if self._outputs is not None:
+            return self._outputs, self._error
+        return super().read_outputs()
+
+    async def read_outputs_async(self) -> tuple[Outputs | None, ExecutionError | None]:
+        """Async twin of :meth:`read_outputs`."""
+        return self.read_outputs()
 
     def deck_exists(self) -> bool:
         """Whether a deck path was given."""

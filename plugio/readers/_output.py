@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import EllipsisType
 
-from plugio.core import LiteralMap
+from plugio.core import LiteralMap, Outputs
 from plugio.execution import ExecutionError
-from plugio.paths import OutputFilePaths
+from plugio.paths import DECK_FILES, OutputFilePaths
 from plugio.readers._interfaces import OutputReader
 from plugio.readers._reading import context_on_error, exists_within, payload_limit, read_failed
 from plugio.readers._remote import ErrorStrategy, SingleErrorStrategy
@@ -137,13 +137,49 @@ class RemoteFileOutputReader(OutputReader):
             outputs = await self._store.read_protobuf_async(path, LiteralMap, limit=self._limit)
         return _outputs_or_error(outputs, path)
 
+    def read_outputs(self) -> tuple[Outputs | None, ExecutionError | None]:
+        """``outputs.pb`` as Flyte 2's ``Outputs``, whichever generation wrote it.
+
+        Flyte 2's order, repeated names and produced artifacts are kept; a
+        Flyte 1 map reads as its entries in the order stored. Without
+        entries, as for :meth:`read`. Errors as for :meth:`read`.
+        """
+        path = self._paths.get_output_path()
+        with context_on_error(read_failed(path)):
+            outputs = self._store.read_protobuf(path, Outputs, limit=self._limit)
+        return _named_outputs_or_error(outputs, path)
+
+    async def read_outputs_async(self) -> tuple[Outputs | None, ExecutionError | None]:
+        """Async twin of :meth:`read_outputs`."""
+        path = self._paths.get_output_path()
+        with context_on_error(read_failed(path)):
+            outputs = await self._store.read_protobuf_async(path, Outputs, limit=self._limit)
+        return _named_outputs_or_error(outputs, path)
+
     def deck_exists(self) -> bool:
-        """HEAD of the deck path."""
-        return self._store.head(self._paths.get_deck_path()).exists
+        """HEAD of the deck path, then of the other generation's deck name.
+
+        Flyte 1 writes ``deck.html``, Flyte 2 ``report.html``, both under the
+        output prefix; when the paths' deck is one of those names, the other
+        is looked for too, so either generation's deck is found untold.
+        """
+        return any(self._store.head(ref).exists for ref in _deck_candidates(self._paths))
 
     async def deck_exists_async(self) -> bool:
         """Async twin of :meth:`deck_exists`."""
-        return (await self._store.head_async(self._paths.get_deck_path())).exists
+        for ref in _deck_candidates(self._paths):
+            if (await self._store.head_async(ref)).exists:
+                return True
+        return False
+
+
+def _deck_candidates(paths: OutputFilePaths) -> list[str]:
+    """The deck path, then the other generation's deck beside it when the name is a default."""
+    deck = paths.get_deck_path()
+    folder, slash, name = deck.rpartition("/")
+    if not slash or name not in DECK_FILES.values():
+        return [deck]
+    return [deck, *(f"{folder}/{other}" for other in DECK_FILES.values() if other != name)]
 
 
 def _outputs_or_error(
@@ -151,9 +187,22 @@ def _outputs_or_error(
 ) -> tuple[LiteralMap | None, ExecutionError | None]:
     """What ``read`` returns for the map read from ``path``: empty is no outputs."""
     if not outputs.literals:
-        return None, ExecutionError(
-            code="No outputs produced",
-            message=f"outputs not found at [{path}]",
-            is_recoverable=True,
-        )
+        return None, _no_outputs(path)
     return outputs, None
+
+
+def _named_outputs_or_error(
+    outputs: Outputs, path: str
+) -> tuple[Outputs | None, ExecutionError | None]:
+    """What ``read_outputs`` returns for the outputs read from ``path``."""
+    if not outputs.literals:
+        return None, _no_outputs(path)
+    return outputs, None
+
+
+def _no_outputs(path: str) -> ExecutionError:
+    return ExecutionError(
+        code="No outputs produced",
+        message=f"outputs not found at [{path}]",
+        is_recoverable=True,
+    )

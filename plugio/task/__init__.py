@@ -48,6 +48,11 @@ if _typing.TYPE_CHECKING:
         write_error_document,
         write_error_document_async,
     )
+    from plugio.task._error_rules import (
+        NonRecoverableUserError,
+        error_from_exception,
+        flyte2_error_from_exception,
+    )
     from plugio.task._metrics import log_metrics
     from plugio.task._offload import (
         MIB,
@@ -91,6 +96,9 @@ _LAZY = {
     "report_failure_async": "plugio.task._error_document",
     "write_error_document": "plugio.task._error_document",
     "write_error_document_async": "plugio.task._error_document",
+    "NonRecoverableUserError": "plugio.task._error_rules",
+    "error_from_exception": "plugio.task._error_rules",
+    "flyte2_error_from_exception": "plugio.task._error_rules",
     "MIB": "plugio.task._offload",
     "OffloadPolicy": "plugio.task._offload",
     "literal_hash": "plugio.task._offload",
@@ -121,6 +129,7 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
     "MANIFEST_SUFFIX",
     "MAX_MESSAGE_BYTES",
     "MIB",
+    "NonRecoverableUserError",
     "OffloadPolicy",
     "Phase",
     "RecoverableUserError",
@@ -131,7 +140,9 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as the export tests check)
     "SaveResult",
     "TaskRun",
     "VALUE_FILE",
+    "error_from_exception",
     "execution_error_from_exception",
+    "flyte2_error_from_exception",
     "literal_hash",
     "log_metrics",
     "offload_literals",

@@ -2,7 +2,8 @@
 
 A deck is a report for people, not a result: :func:`write_deck` logs and
 returns False rather than fail the attempt, and a deck over its size limit is
-replaced by a short page saying so (cutting HTML would break it).
+replaced by a short page saying so (cutting HTML would break it). Flyte 1 names
+it ``deck.html``, Flyte 2 ``report.html``; the generation given decides.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import html as html_escape
 import logging
 
 from plugio import errors
-from plugio.paths import DECK_FILE, OutputFilePaths
+from plugio.generation import FlyteGeneration
+from plugio.paths import DECK_FILE, DECK_FILES, OutputFilePaths
 from plugio.references import join
 from plugio.storage import DataStore
 
@@ -29,8 +31,12 @@ def write_deck(
     html: str,
     *,
     max_bytes: int = DEFAULT_DECK_MAX_BYTES,
+    generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
 ) -> bool:
     """Store the attempt's HTML deck as UTF-8, best effort; True if it was stored.
+
+    For Flyte 1 the deck goes to the paths' deck path (``deck.html`` under an
+    output prefix); for Flyte 2 to ``report.html`` under the output prefix.
 
     A deck over ``max_bytes`` (encoded) is replaced by a short page saying how
     large it was, and False is returned: cutting HTML would break it. A
@@ -39,8 +45,9 @@ def write_deck(
 
     Raises:
         TypeError: ``html`` is not a ``str``.
+        ValueError: ``generation`` is not a Flyte generation.
     """
-    ref, data, complete = _deck_payload(paths_or_output_prefix, html, max_bytes)
+    ref, data, complete = _deck_payload(paths_or_output_prefix, html, max_bytes, generation)
     try:
         store.write_bytes(ref, data)
     except (errors.PlugioError, OSError) as exc:
@@ -55,9 +62,10 @@ async def write_deck_async(
     html: str,
     *,
     max_bytes: int = DEFAULT_DECK_MAX_BYTES,
+    generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
 ) -> bool:
     """Async twin of :func:`write_deck`."""
-    ref, data, complete = _deck_payload(paths_or_output_prefix, html, max_bytes)
+    ref, data, complete = _deck_payload(paths_or_output_prefix, html, max_bytes, generation)
     try:
         await store.write_bytes_async(ref, data)
     except (errors.PlugioError, OSError) as exc:
@@ -67,12 +75,21 @@ async def write_deck_async(
 
 
 def _deck_payload(
-    paths_or_output_prefix: OutputFilePaths | str, html: str, max_bytes: int
+    paths_or_output_prefix: OutputFilePaths | str,
+    html: str,
+    max_bytes: int,
+    generation: FlyteGeneration | int | str,
 ) -> tuple[str, bytes, bool]:
     """The deck's reference, the bytes to store, and whether they are the whole deck."""
     if not isinstance(html, str):
         raise TypeError(f"the deck must be a str of HTML, not {type(html).__name__}")
-    if isinstance(paths_or_output_prefix, OutputFilePaths):
+    generation = FlyteGeneration.parse(generation)
+    if generation is FlyteGeneration.FLYTE2:
+        prefix = paths_or_output_prefix
+        if isinstance(prefix, OutputFilePaths):
+            prefix = prefix.get_output_prefix_path()
+        ref = join(prefix, DECK_FILES[generation])
+    elif isinstance(paths_or_output_prefix, OutputFilePaths):
         ref = paths_or_output_prefix.get_deck_path()
     else:
         ref = join(paths_or_output_prefix, DECK_FILE)

@@ -7,9 +7,16 @@ from typing import Any, TypeAlias, TypeVar, overload
 
 from pydantic import BaseModel
 
-from plugio.core import LiteralMap
+from plugio.core import LiteralMap, NamedLiteral, Outputs
 from plugio.errors import ConfigurationError
-from plugio.literals import check_nesting, from_literal_map, to_literal_map, to_literal_map_async
+from plugio.generation import FlyteGeneration
+from plugio.literals import (
+    check_nesting,
+    from_literal_map,
+    to_literal_map,
+    to_literal_map_async,
+    to_outputs,
+)
 from plugio.paths import InputPaths, RemoteFileOutputPaths
 from plugio.readers import InMemoryOutputReader, InputReader
 from plugio.storage import DataStore
@@ -139,8 +146,19 @@ async def write_inputs_async(
     return ref
 
 
-def write_outputs(writer: OutputWriter, values: Values, *, store: DataStore | None = None) -> None:
+def write_outputs(
+    writer: OutputWriter,
+    values: Values,
+    *,
+    store: DataStore | None = None,
+    generation: FlyteGeneration | int | str | None = None,
+) -> None:
     """Convert named outputs and commit them with ``writer`` (``outputs.pb``).
+
+    The outputs keep the order given (Flyte 2's ``Outputs``; a Flyte 1
+    writer stores them as a map), and enums are written as ``generation``
+    says: by default the writer's own (a
+    :class:`~plugio.writers.RemoteFileOutputWriter` knows it), else Flyte 1.
 
     Local files and folders among the values are uploaded first, under the
     writer's raw output prefix, so the committed outputs never reference a
@@ -156,34 +174,70 @@ def write_outputs(writer: OutputWriter, values: Values, *, store: DataStore | No
             :class:`~plugio.writers.RemoteFileOutputWriter` or a
             :class:`~plugio.writers.BufferedOutputWriter` and its paths are
             :class:`~plugio.paths.RemoteFileOutputPaths` (which carry one).
+        generation: The Flyte generation the values are for.
 
     Raises:
         LiteralConversionError: an output cannot be converted, or nests too
             deep for protobuf to read it back; it is named.
         StorageError: an upload or the commit failed.
     """
+    outputs: LiteralMap | Outputs
     if isinstance(values, LiteralMap):
         check_nesting(values)
         outputs = values
     else:
         store, raw_output_prefix = _upload_target(writer, store)
-        outputs = to_literal_map(values, store=store, raw_output_prefix=raw_output_prefix)
+        outputs = to_outputs(
+            values,
+            store=store,
+            raw_output_prefix=raw_output_prefix,
+            generation=_generation_of(writer, generation),
+        )
     writer.put(InMemoryOutputReader(literals=outputs))
 
 
 async def write_outputs_async(
-    writer: OutputWriter, values: Values, *, store: DataStore | None = None
+    writer: OutputWriter,
+    values: Values,
+    *,
+    store: DataStore | None = None,
+    generation: FlyteGeneration | int | str | None = None,
 ) -> None:
     """Async twin of :func:`write_outputs`; uploads run concurrently."""
+    outputs: LiteralMap | Outputs
     if isinstance(values, LiteralMap):
         check_nesting(values)
         outputs = values
     else:
         store, raw_output_prefix = _upload_target(writer, store)
-        outputs = await to_literal_map_async(
-            values, store=store, raw_output_prefix=raw_output_prefix
+        literal_map = await to_literal_map_async(
+            values,
+            store=store,
+            raw_output_prefix=raw_output_prefix,
+            generation=_generation_of(writer, generation),
+        )
+        outputs = Outputs(
+            literals=[NamedLiteral(name=n, value=literal_map.literals[n]) for n in _names(values)]
         )
     await writer.put_async(InMemoryOutputReader(literals=outputs))
+
+
+def _generation_of(
+    writer: OutputWriter, generation: FlyteGeneration | int | str | None
+) -> FlyteGeneration:
+    """The generation asked for, else the writer's, else Flyte 1."""
+    if generation is not None:
+        return FlyteGeneration.parse(generation)
+    if isinstance(writer, RemoteFileOutputWriter):
+        return writer.generation
+    return FlyteGeneration.FLYTE1
+
+
+def _names(values: Mapping[str, Any] | BaseModel) -> list[str]:
+    """The variable names in their order: a mapping's, or a model's fields (by alias)."""
+    if isinstance(values, BaseModel):
+        return [info.alias or name for name, info in type(values).model_fields.items()]
+    return list(values)
 
 
 def _upload_target(

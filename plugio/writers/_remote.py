@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from plugio.core import LiteralMap
+from plugio.core import LiteralMap, Outputs
 from plugio.errors import PayloadError
 from plugio.execution import ExecutionError
+from plugio.generation import FlyteGeneration
 from plugio.paths import OutputFilePaths
 from plugio.storage import DataStore
 from plugio.writers._interfaces import OutputWriter
@@ -68,14 +69,33 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
     them back. Each file is committed atomically: a reader sees all of it or
     none of it.
 
+    For Flyte 2 (``generation``), the outputs are Flyte 2's ``Outputs``
+    (:meth:`~plugio.readers.OutputReader.read_outputs`: declared order,
+    repeated names, produced artifacts kept), and the error document leaves
+    out the timestamp and worker Flyte 2's ``ContainerError`` has no place
+    for; both are then byte for byte what Flyte 2's runtime writes.
+
     Args:
         store: the data store to write to.
         paths: where the files go; every path method answers from it.
+        generation: which Flyte generation's files to write (1 by default).
     """
 
-    def __init__(self, store: DataStore, paths: OutputFilePaths) -> None:
+    def __init__(
+        self,
+        store: DataStore,
+        paths: OutputFilePaths,
+        *,
+        generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
+    ) -> None:
         DelegatedOutputPaths.__init__(self, paths)
         self._store = store
+        self._generation = FlyteGeneration.parse(generation)
+
+    @property
+    def generation(self) -> FlyteGeneration:
+        """The Flyte generation whose files this writer writes."""
+        return self._generation
 
     def put(self, reader: OutputReader) -> None:
         """Store ``reader.read()``: its error if it has one, else its outputs.
@@ -88,14 +108,21 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
                 is written.
             StorageError: the write failed; nothing was committed.
         """
-        self._store.write_bytes(*self._document(*reader.read()))
+        if self._generation is FlyteGeneration.FLYTE2:
+            self._store.write_bytes(*self._document(*reader.read_outputs()))
+        else:
+            self._store.write_bytes(*self._document(*reader.read()))
 
     async def put_async(self, reader: OutputReader) -> None:
         """Async twin of :meth:`put`, with ``reader.read_async()`` and the store's async write."""
-        await self._store.write_bytes_async(*self._document(*await reader.read_async()))
+        if self._generation is FlyteGeneration.FLYTE2:
+            found = await reader.read_outputs_async()
+            await self._store.write_bytes_async(*self._document(*found))
+        else:
+            await self._store.write_bytes_async(*self._document(*await reader.read_async()))
 
     def _document(
-        self, outputs: LiteralMap | None, error: ExecutionError | None
+        self, outputs: LiteralMap | Outputs | None, error: ExecutionError | None
     ) -> tuple[str, bytes]:
         """The reference and the bytes (deterministic) to store for what a reader returned.
 
@@ -104,8 +131,8 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
             LiteralConversionError: the outputs nest too deep to be read back.
         """
         if error is not None:
-            document = error.to_error_document().SerializeToString(deterministic=True)
-            return self.get_error_path(), document
+            document = error.to_error_document(self._generation)
+            return self.get_error_path(), document.SerializeToString(deterministic=True)
         if outputs is not None:
             # Here: plugio.literals loads pydantic, which writing an error never needs.
             from plugio.literals import check_nesting

@@ -9,6 +9,8 @@ import pytest
 from flyteidl.core import errors_pb2 as flyte_errors
 from flyteidl.core import execution_pb2 as flyte_execution
 from flyteidl.core import literals_pb2 as flyte_literals
+from flyteidl2.core import execution_pb2 as flyte2_execution
+from flyteidl2.task import common_pb2 as flyte2_task
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
@@ -18,11 +20,15 @@ from plugio_conformance.vectors import GoldenVector, golden_index, golden_vector
 
 VECTORS = golden_vectors()
 FLYTE_CLASSES = {
-    "LiteralMap": flyte_literals.LiteralMap,
-    "Literal": flyte_literals.Literal,
-    "ErrorDocument": flyte_errors.ErrorDocument,
-    "ExecutionError": flyte_execution.ExecutionError,
+    "flyteidl.core.LiteralMap": flyte_literals.LiteralMap,
+    "flyteidl.core.Literal": flyte_literals.Literal,
+    "flyteidl.core.ErrorDocument": flyte_errors.ErrorDocument,
+    "flyteidl.core.ExecutionError": flyte_execution.ExecutionError,
+    "flyteidl2.task.Inputs": flyte2_task.Inputs,
+    "flyteidl2.task.Outputs": flyte2_task.Outputs,
+    "flyteidl2.core.ErrorDocument": flyte2_execution.ErrorDocument,
 }
+FLYTE2_REPORT = "flyte2_report.html"
 
 
 class TestGoldenVectors(AbstractGoldenVectorTests, ConformanceFixtures):
@@ -31,7 +37,7 @@ class TestGoldenVectors(AbstractGoldenVectorTests, ConformanceFixtures):
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda vector: vector.name)
 def test_flyteidl_decodes_each_vector_to_the_recorded_value(vector: GoldenVector) -> None:
-    message = FLYTE_CLASSES[vector.message_name].FromString(vector.data)
+    message = FLYTE_CLASSES[vector.message].FromString(vector.data)
     assert MessageToDict(message, preserving_proto_field_name=True) == vector.value
 
 
@@ -42,12 +48,15 @@ def test_every_file_is_described_and_indexed() -> None:
     described = {name.removesuffix(".json") for name in names if name.endswith(".json")}
     assert encoded == described - {"index"}
     assert set(golden_index()["vectors"]) == encoded == {vector.name for vector in VECTORS}
+    assert names - {f"{name}.pb" for name in encoded} - {
+        f"{name}.json" for name in described
+    } == set(golden_index()["files"])
 
 
 def test_vectors_come_from_flyteidl_and_flytekit() -> None:
     index = golden_index()
     producers = {vector.producer.split()[0] for vector in VECTORS}
-    assert {"flyteidl", "hand-encoded"} <= producers
+    assert {"flyteidl", "hand-encoded", "flyte", "flyteidl2"} <= producers
     if index["flytekit_missing"] is None:
         assert "flytekit" in producers
         assert index["producers"]["flytekit"]
@@ -78,7 +87,8 @@ def _literals(message: Message) -> Iterator[Literal]:
 def _all_literals() -> list[Literal]:
     found: list[Literal] = []
     for vector in VECTORS:
-        if vector.message_name == "LiteralMap":
+        if vector.message_name in ("LiteralMap", "Inputs", "Outputs"):
+            # Flyte 2's named literals encode as map entries.
             found += _literals(LiteralMap.FromString(vector.data))
         elif vector.message_name == "Literal":
             found += _literals(Literal.FromString(vector.data))
@@ -142,3 +152,28 @@ def test_only_error_documents_carry_an_execution_error() -> None:
         if not has_error:
             with pytest.raises(ValueError, match="not an error document"):
                 vector.expected_execution_error("memory://x/error.pb")
+
+
+def test_flyte2_vectors_cover_its_outputs_errors_and_report() -> None:
+    flyte2 = {vector.name: vector for vector in VECTORS if vector.message.startswith("flyteidl2.")}
+    assert {vector.message for vector in flyte2.values()} == {
+        "flyteidl2.task.Inputs",
+        "flyteidl2.task.Outputs",
+        "flyteidl2.core.ErrorDocument",
+    }
+    errors = {
+        name: vector.expected_execution_error("memory://x/error.pb")
+        for name, vector in flyte2.items()
+        if vector.execution_error is not None
+    }
+    # A plain user exception is recoverable in Flyte 2; NonRecoverableError is not.
+    assert errors["flyte2_error_user_error"].code == "ValueError"
+    assert errors["flyte2_error_user_error"].is_recoverable is True
+    assert errors["flyte2_error_user_error_non_recoverable"].is_recoverable is False
+    assert errors["flyte2_error_system_error"].kind.name == "SYSTEM"
+    assert errors["flyte2_error_retries_exhausted"].code == "ValueError"
+    # No Flyte 2 document carries a timestamp or a worker.
+    assert all(e.timestamp is None and not e.worker for e in errors.values())
+    folder = resources.files("plugio_conformance").joinpath("golden")
+    report = folder.joinpath(FLYTE2_REPORT).read_text(encoding="utf-8")
+    assert "Résumé 7" in report

@@ -1,0 +1,3 @@
+
+)
+StorageUnavailablestore gone at 3 

@@ -1,0 +1,4 @@
+
+
+
+ValueErrorbad value 1 

@@ -1,0 +1,3 @@
+
+"
+NonRecoverableError	stop at 2 
