@@ -3,7 +3,8 @@
 An engine hands each attempt an input prefix, an output prefix and a raw output
 prefix; the attempt reads ``inputs.pb`` under the first, leaves ``outputs.pb``,
 ``error.pb`` and a deck under the second, and keeps its own data and its
-checkpoints under the third. Every name and layout here is Flyte's, so the
+checkpoints under the third. Flyte 2's engine derives all of them from the
+run's base (:class:`Flyte2Attempt`). Every name and layout here is Flyte's, so the
 references plugio computes are the ones Flyte's engine and SDK compute::
 
     >>> paths = RemoteCheckpointPaths(store, "s3://b/meta/n0", "s3://b/raw/aa/x-n0-0")
@@ -18,6 +19,11 @@ from plugio.paths._attempt import (
     attempt_previous_checkpoint_prefix,
     attempt_raw_output_prefix,
     attempt_unique_id,
+)
+from plugio.paths._flyte2 import (
+    Flyte2Attempt,
+    flyte2_run_inputs_path,
+    flyte2_sub_action_inputs_path,
 )
 from plugio.paths._ids import (
     HashBits,
@@ -70,6 +76,7 @@ __all__ = [  # noqa: RUF022
     "DeterministicUniqueRawOutputPaths",
     "ERROR_FILE",
     "FUTURES_FILE",
+    "Flyte2Attempt",
     "HashBits",
     "ID_MAX_LENGTH",
     "INPUTS_FILE",
@@ -97,6 +104,8 @@ __all__ = [  # noqa: RUF022
     "default_shard_selector",
     "fixed_length_unique_id",
     "fixed_length_unique_id_for_parts",
+    "flyte2_run_inputs_path",
+    "flyte2_sub_action_inputs_path",
     "fnv1a_32",
     "random_raw_path",
 ]

@@ -8,10 +8,10 @@ import types
 import pytest
 
 import plugio.paths
-from plugio.paths import _attempt, _ids, _interfaces, _names, _raw, _remote, _sharding
+from plugio.paths import _attempt, _flyte2, _ids, _interfaces, _names, _raw, _remote, _sharding
 from plugio.storage import DataStore
 
-MODULES = [plugio.paths, _attempt, _ids, _interfaces, _names, _raw, _remote, _sharding]
+MODULES = [plugio.paths, _attempt, _flyte2, _ids, _interfaces, _names, _raw, _remote, _sharding]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__)
