@@ -27,7 +27,14 @@ NESTED = "__"
 _ARGUMENT = ""
 #: ``PLUGIO_*`` variables other parts of plugio read: never a misspelt setting.
 _READ_ELSEWHERE = frozenset(
-    {"input_dir", "output_dir", "checkpoint_dir", "raw_output_prefix", "metrics"}
+    {
+        "input_dir",
+        "output_dir",
+        "checkpoint_dir",
+        "raw_output_prefix",
+        "metrics",
+        "run_grace_period",
+    }
 )
 #: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``, ``plugio run``).
 _SECTIONS_ELSEWHERE = frozenset({"stream", "run"})

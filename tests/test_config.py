@@ -395,7 +395,8 @@ def other_plugio_variables() -> set[str]:
 def test_other_plugio_variables_do_not_warn(monkeypatch: pytest.MonkeyPatch) -> None:
     others = other_plugio_variables()
     assert {"PLUGIO_INPUT_DIR", "PLUGIO_OUTPUT_DIR", "PLUGIO_STREAM__MAX_INTERVAL"} <= others
-    for name in {*others, "PLUGIO_CHECKPOINT_DIR", "PLUGIO_STREAM", "PLUGIO_METRICS"}:
+    known = {"PLUGIO_CHECKPOINT_DIR", "PLUGIO_STREAM", "PLUGIO_METRICS", "PLUGIO_RUN_GRACE_PERIOD"}
+    for name in {*others, *known}:
         monkeypatch.setenv(name, "1")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
