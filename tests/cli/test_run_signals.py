@@ -138,3 +138,34 @@ def test_reaps_orphans_when_it_is_pid_1(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "CLEAN" in done.stdout
+
+
+def test_a_signal_before_the_command_started(tmp_path: Path) -> None:
+    inputs, out, marker = tmp_path / "inputs", tmp_path / "out", tmp_path / "ran"
+    inputs.mkdir()
+    os.mkfifo(inputs / "inputs.pb")  # reading the inputs waits for a writer that never comes
+    process = start("run", "--inputs", str(inputs), "--outputs", str(out),
+                    "--", "sh", "-c", 'touch "$MARKER"', env={"MARKER": str(marker)})  # fmt: skip
+    writer = _open_when_read(inputs / "inputs.pb", process)
+    try:
+        process.send_signal(signal.SIGTERM)
+    finally:
+        if writer is not None:
+            os.close(writer)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 143, stderr
+    error = error_at(out)
+    assert (error.code, error.is_recoverable) == ("Interrupted", True)
+    assert "before the command started" in error.message
+    assert not marker.exists()
+
+
+def _open_when_read(fifo: Path, process: subprocess.Popen[str]) -> int | None:
+    """The FIFO's write end, opened once plugio waits to read it (nothing is written)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # no reader yet
+            time.sleep(0.05)
+    return None
