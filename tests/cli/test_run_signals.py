@@ -147,12 +147,12 @@ def test_a_signal_before_the_command_started(tmp_path: Path) -> None:
     process = start("run", "--inputs", str(inputs), "--outputs", str(out),
                     "--", "sh", "-c", 'touch "$MARKER"', env={"MARKER": str(marker)})  # fmt: skip
     writer = _open_when_read(inputs / "inputs.pb", process)
-    try:
+    try:  # the write end stays open: the read never ends by itself
         process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
     finally:
         if writer is not None:
             os.close(writer)
-    _, stderr = process.communicate(timeout=30)
     assert process.returncode == 143, stderr
     error = error_at(out)
     assert (error.code, error.is_recoverable) == ("Interrupted", True)
