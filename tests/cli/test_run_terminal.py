@@ -71,3 +71,63 @@ def test_the_stream_shows_the_current_drawing_of_an_unfinished_line(tmp_path: Pa
     assert all(drawing.startswith("step ") and "\r" not in drawing for drawing in seen)
     assert len(seen) >= 2  # it moved on while the line was unfinished
     assert lines[-1] == "step 100%"
+
+
+COUNT_SIGINT = r"""
+import signal, sys, time
+got = []
+signal.signal(signal.SIGINT, lambda *_: got.append(1))
+print("ready", flush=True)
+deadline = time.monotonic() + 20
+while not got and time.monotonic() < deadline:
+    time.sleep(0.05)
+time.sleep(0.5)  # a second delivery would arrive meanwhile
+print(f"child saw SIGINT {len(got)} time(s)", flush=True)
+"""
+
+
+def test_ctrl_c_on_the_terminal_reaches_the_command_once(tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import select
+    import subprocess
+    import termios
+
+    from runtools import PLUGIO, environment, screen
+
+    out = tmp_path / "out"
+    main, child = os.openpty()
+
+    def take_terminal() -> None:  # a session of its own, with the terminal as its own
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        [PLUGIO, "run", "--outputs", str(out), "--", "python", "-c", COUNT_SIGINT],
+        stdin=child, stdout=child, stderr=child, start_new_session=True,
+        preexec_fn=take_terminal, env=environment({"TERM": "xterm", "COLUMNS": "100"}),
+    )  # fmt: skip
+    os.close(child)
+    data = b""
+    typed = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+            if not typed and b"ready" in data:
+                os.write(main, b"\x03")  # Ctrl-C: SIGINT to the terminal's foreground group
+                typed = True
+        elif process.poll() is not None:
+            break
+    os.close(main)
+    assert process.wait(timeout=30) == 130
+    rows = screen(data)
+    assert [row for row in rows if row.endswith("child saw SIGINT 1 time(s)")], rows
+    assert not [row for row in rows if "Traceback" in row or "Bad file descriptor" in row]
+    assert any(row.startswith("failed: Interrupted (recoverable)") for row in rows), rows
