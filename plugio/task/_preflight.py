@@ -37,7 +37,7 @@ class PreflightError(errors.PlugioError):
     """
 
     def __init__(self, option: str, ref: str, problem: BaseException, *, usage: bool) -> None:
-        super().__init__(f"{option} {ref}: {one_line(problem)}")
+        super().__init__(f"{option} {ref}: {_hint(problem)}{one_line(problem)}")
         self.option = option
         self.ref = ref
         self.usage = usage
@@ -91,3 +91,12 @@ def _named(option: str, ref: str, *, usage: bool) -> Iterator[None]:
         yield
     except errors.PlugioError as exc:
         raise PreflightError(option, ref, exc, usage=usage or isinstance(exc, _USAGE)) from exc
+
+
+def _hint(problem: BaseException) -> str:
+    """What a store's refusal most likely means, before its own words."""
+    if isinstance(problem, errors.NotFoundError):
+        return "the bucket (or container) does not exist: "
+    if isinstance(problem, errors.PermissionDeniedError):
+        return "access denied (check the credentials and the policy): "
+    return ""

@@ -67,7 +67,7 @@ def test_a_missing_bucket_is_a_storage_error(s3_server: servers.S3Server, tmp_pa
     result = run("run", "--outputs", prefix, "--", "sh", "-c", MARK,
                  env={**s3_env(s3_server), "MARKER": str(marker)})  # fmt: skip
     assert result.returncode == 4, result.stderr
-    assert f"--outputs {prefix}" in result.stderr
+    assert f"--outputs {prefix}: the bucket (or container) does not exist" in result.stderr
     assert "<?xml" not in result.stderr
     assert not marker.exists()
 
@@ -78,7 +78,7 @@ def test_wrong_credentials_are_a_storage_error(s3_server: servers.S3Server, tmp_
     env = {**s3_env(s3_server, secret="wrong-secret"), "MARKER": str(marker)}
     result = run("run", "--outputs", prefix, "--", "sh", "-c", MARK, env=env)
     assert result.returncode == 4, result.stderr
-    assert f"--outputs {prefix}" in result.stderr
+    assert f"--outputs {prefix}: access denied" in result.stderr
     assert not marker.exists()
 
 
