@@ -7,12 +7,13 @@ from typing import Any, TypeAlias, TypeVar, overload
 
 from pydantic import BaseModel
 
-from plugio.core import LiteralMap, NamedLiteral, Outputs
+from plugio.core import Inputs, LiteralMap, NamedLiteral, Outputs
 from plugio.errors import ConfigurationError
 from plugio.generation import FlyteGeneration
 from plugio.literals import (
     check_nesting,
     from_literal_map,
+    to_inputs,
     to_literal_map,
     to_literal_map_async,
     to_outputs,
@@ -94,8 +95,12 @@ def write_inputs(
     values: Values,
     *,
     raw_output_prefix: str | None = None,
+    generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
 ) -> str:
     """Convert named inputs and store them as ``<input_prefix>/inputs.pb``; its reference.
+
+    For Flyte 2 (``generation``) they are stored as its ``Inputs``, in the
+    order given, enums by name; for Flyte 1 as a ``LiteralMap``.
 
     What an engine (or a person, with ``plugio inputs create``) does before
     an attempt starts. Local files and folders among the values are uploaded
@@ -110,6 +115,7 @@ def write_inputs(
             ``LiteralMap`` itself.
         raw_output_prefix: Where local files and folders are uploaded (a
             fresh folder each); without it, a local path is refused.
+        generation: The Flyte generation the inputs are for.
 
     Raises:
         LiteralConversionError: an input cannot be converted, or nests too
@@ -117,9 +123,12 @@ def write_inputs(
         StorageError: an upload or the write failed.
     """
     ref = InputPaths(store, input_prefix).get_input_path()
+    inputs: LiteralMap | Inputs
     if isinstance(values, LiteralMap):
         check_nesting(values)
         inputs = values
+    elif FlyteGeneration.parse(generation) is FlyteGeneration.FLYTE2:
+        inputs = to_inputs(values, store=store, raw_output_prefix=raw_output_prefix)
     else:
         inputs = to_literal_map(values, store=store, raw_output_prefix=raw_output_prefix)
     store.write_protobuf(ref, inputs)
@@ -132,16 +141,26 @@ async def write_inputs_async(
     values: Values,
     *,
     raw_output_prefix: str | None = None,
+    generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
 ) -> str:
     """Async twin of :func:`write_inputs`; uploads run concurrently."""
     ref = InputPaths(store, input_prefix).get_input_path()
+    inputs: LiteralMap | Inputs
     if isinstance(values, LiteralMap):
         check_nesting(values)
         inputs = values
     else:
-        inputs = await to_literal_map_async(
-            values, store=store, raw_output_prefix=raw_output_prefix
+        flyte2 = FlyteGeneration.parse(generation) is FlyteGeneration.FLYTE2
+        literal_map = await to_literal_map_async(
+            values, store=store, raw_output_prefix=raw_output_prefix, generation=generation
         )
+        if flyte2:
+            names = _names(values)
+            inputs = Inputs(
+                literals=[NamedLiteral(name=n, value=literal_map.literals[n]) for n in names]
+            )
+        else:
+            inputs = literal_map
     await store.write_protobuf_async(ref, inputs)
     return ref
 
