@@ -302,3 +302,47 @@ def test_metrics_of_a_missing_stream_is_an_error(tmp_path: Path) -> None:
     result = plugio("metrics", str(tmp_path / "nothing"))
     assert result.code == 4
     assert result.stderr.startswith("error: no stream at ")
+
+
+def test_metrics_a_shell_script_logged_under_run(tmp_path: Path) -> None:
+    prefix = tmp_path / "shell [x]"
+    script = (
+        'for i in 1 2 3; do echo "{\\"loss\\": 0.$i, \\"[red]n\\": $i}" >> "$PLUGIO_METRICS"; done'
+    )
+    ran = plugio("run", "--outputs", str(prefix), "--", "sh", "-c", script)
+    assert ran.code == 0, ran.stderr
+    result = plugio("metrics", str(prefix))
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "step\t[red]n\tloss",
+        "0\t1\t0.1",
+        "1\t2\t0.2",
+        "2\t3\t0.3",
+    ]
+
+
+def test_metrics_follow_on_a_terminal_ends_with_the_summary(tmp_path: Path) -> None:
+    prefix = tmp_path / "live"
+    stream = StreamWriter(
+        DataStore(), str(prefix / "stream"), journal_dir=tmp_path / "j", policy=FAST
+    )
+    stream.log_metrics({"loss": 1.0})
+    stream.flush()
+
+    def train() -> None:
+        for step in range(1, 6):
+            time.sleep(0.2)
+            stream.log_metrics({"loss": 1.0 / (step + 1)})
+        stream.update_summary({"[red]done": True})
+        stream.close(exit_code=0)
+
+    training = threading.Thread(target=train)
+    training.start()
+    try:
+        result = plugio_tty("metrics", "-f", "--interval", "0.1", str(prefix), timeout=60)
+    finally:
+        training.join()
+    assert result.code == 0, result.stderr
+    shown = screen(result.stdout)
+    assert shown[-1] == "summary [red]done = True"
+    assert "last 6 of 6 rows" in shown
