@@ -34,6 +34,7 @@ _READ_ELSEWHERE = frozenset(
         "raw_output_prefix",
         "metrics",
         "run_grace_period",
+        "flyte",
     }
 )
 #: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``, ``plugio run``).
