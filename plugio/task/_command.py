@@ -54,7 +54,7 @@ class CommandOutcome:
         stderr_tail: The last lines of its stderr (at most :data:`TAIL_LINES`
             lines and :data:`TAIL_CHARS` characters).
         oom_killed: The out-of-memory killer killed a process of this
-            container while the command ran (cgroup v2 ``memory.events``).
+            container while the command ran (the cgroup's ``oom_kill`` counter rose).
     """
 
     exit_code: int | None
@@ -190,16 +190,26 @@ def _stdin_is_terminal() -> bool:
 
 
 def oom_kill_count(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int | None:
-    """This process's cgroup's ``oom_kill`` counter (cgroup v2); None when unknown."""
+    """This process's cgroup's ``oom_kill`` counter; None when unknown.
+
+    cgroup v2 keeps it in ``memory.events``, v1 in the memory controller's
+    ``memory.oom_control`` (Linux 4.13 and later).
+    """
     try:
         membership = Path("/proc/self/cgroup").read_text()
     except OSError:
         return None
     for line in membership.splitlines():
-        hierarchy, _, path = line.partition("::")
-        if hierarchy == "0":
-            events = cgroup_root / path.lstrip("/") / "memory.events"
-            return _counter(events, "oom_kill")
+        _, controllers, path = line.split(":", 2) if line.count(":") >= 2 else ("", "", "")
+        relative = path.lstrip("/")
+        if line.startswith("0::"):
+            found = _counter(cgroup_root / relative / "memory.events", "oom_kill")
+        elif "memory" in controllers.split(","):
+            found = _counter(cgroup_root / "memory" / relative / "memory.oom_control", "oom_kill")
+        else:
+            continue
+        if found is not None:
+            return found
     return None
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from runtools import error_at, head_at, run
+from runtools import PLUGIO, environment, error_at, head_at, run
 
 from plugio.core import LiteralMap
 from plugio.execution import ErrorKind
@@ -185,3 +186,41 @@ def test_json_result_names_the_signal_and_who_wrote_the_files(tmp_path: Path) ->
     assert document["signal"] is None
     assert document["written_by_command"] is False
     assert document["succeeded"] is True
+
+
+def _memory_cgroup(tmp_name: str, limit: int) -> Path | None:
+    """A new cgroup (v1 memory controller) limited to ``limit`` bytes, or None if impossible."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "memory" not in controllers.split(","):
+            continue
+        group = Path("/sys/fs/cgroup/memory") / path.lstrip("/") / tmp_name
+        try:
+            group.mkdir()
+            (group / "memory.limit_in_bytes").write_text(str(limit))
+        except OSError:
+            return None
+        return group
+    return None
+
+
+def test_an_oom_kill_is_reported_as_flytes_engine_does(tmp_path: Path) -> None:
+    group = _memory_cgroup(f"plugio-test-{tmp_path.name}", 300 * 1024 * 1024)
+    if group is None:
+        pytest.skip("no writable memory cgroup (v1) to run out of memory in")
+    out = tmp_path / "out"
+    hog = "x = [bytearray(50 * 1024 * 1024) for _ in range(20)]"
+    try:
+        # plugio run and its command in the small cgroup: the kernel kills the command.
+        done = subprocess.run(
+            ["sh", "-c", 'echo $$ > "$GROUP/cgroup.procs" && exec "$@"', "sh",
+             PLUGIO, "run", "--outputs", str(out), "--", sys.executable, "-c", hog],
+            capture_output=True, text=True, timeout=120, check=False,
+            env=environment({"GROUP": str(group)}),
+        )  # fmt: skip
+    finally:
+        group.rmdir()
+    assert done.returncode == 1, done.stderr
+    error = error_at(out)
+    assert (error.code, error.kind, error.is_recoverable) == ("OOMKilled", ErrorKind.USER, True)
+    assert "out of memory" in error.message

@@ -73,18 +73,23 @@ def test_the_stderr_tail_is_bounded_and_shows_last_drawings() -> None:
 
 
 def test_the_oom_counter_of_this_process_cgroup(tmp_path: Path) -> None:
-    membership = Path("/proc/self/cgroup").read_text()
-    path = next(
-        (line.partition("::")[2] for line in membership.splitlines() if line.startswith("0::")),
-        None,
-    )
-    if path is None:
-        pytest.skip("no cgroup v2 here")
-    events = tmp_path / path.lstrip("/") / "memory.events"
-    events.parent.mkdir(parents=True, exist_ok=True)
+    membership = Path("/proc/self/cgroup").read_text().splitlines()
+    v2 = next((line.partition("::")[2] for line in membership if line.startswith("0::")), None)
+    v1 = next((line.split(":", 2)[2] for line in membership if ":memory:" in line), None)
+    if v2 is None and v1 is None:
+        pytest.skip("no memory cgroup here")
     assert oom_kill_count(tmp_path) is None
-    events.write_text("low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n")
-    assert oom_kill_count(tmp_path) == 2
+    if v1 is not None:
+        control = tmp_path / "memory" / v1.lstrip("/") / "memory.oom_control"
+        control.parent.mkdir(parents=True, exist_ok=True)
+        control.write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 5\n")
+        assert oom_kill_count(tmp_path) == 5
+    if v2 is not None:
+        root = tmp_path / "v2"
+        events = root / v2.lstrip("/") / "memory.events"
+        events.parent.mkdir(parents=True, exist_ok=True)
+        events.write_text("low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n")
+        assert oom_kill_count(root) == 2
 
 
 ORPHANS = textwrap.dedent(
