@@ -38,8 +38,11 @@ import servers
 servers.configure_client_environment()
 
 import report  # noqa: E402
+from checkpoint_bench import checkpoints  # noqa: E402
 from contenders import CONTENDERS, REPO, prepare_envs  # noqa: E402
 from scenarios import MIB, QUICK, SCENARIOS, Context, Row, S3Target, Sizes  # noqa: E402
+
+SCENARIOS["checkpoints"] = checkpoints
 
 
 def log(message: str) -> None:
