@@ -6,13 +6,17 @@ The command runs for real, piped and with stdout on a pseudo-terminal.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from clirun import plugio, plugio_tty, screen
+from clirun import PLUGIO, plugio, plugio_tty, screen
+from clirun import environment as clean_environment
 
 from plugio.core import Literal, LiteralMap, LiteralOffloadedMetadata
 from plugio.execution import ErrorKind, ExecutionError
@@ -346,3 +350,33 @@ def test_metrics_follow_on_a_terminal_ends_with_the_summary(tmp_path: Path) -> N
     shown = screen(result.stdout)
     assert shown[-1] == "summary [red]done = True"
     assert "last 6 of 6 rows" in shown
+
+
+BAR = """
+import sys, time
+print("start", flush=True)
+for percent in range(0, 101, 10):
+    sys.stdout.write(f"\\rbar {percent:3d}% [" + "#" * (percent // 10) + "]")
+    sys.stdout.flush()
+    time.sleep(0.3)
+print()
+print("done")
+"""
+
+
+def test_logs_follow_shows_a_running_progress_bar_in_place(tmp_path: Path) -> None:
+    prefix = tmp_path / "progress"
+    environment = {"PLUGIO_STREAM__MAX_INTERVAL": "0.3", "PLUGIO_STREAM__FIRST_INTERVAL": "0.1"}
+    with subprocess.Popen(
+        [PLUGIO, "run", "--outputs", str(prefix), "--", sys.executable, "-c", BAR],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=clean_environment(environment),
+    ) as running:
+        result = plugio_tty("logs", "-f", "--interval", "0.1", str(prefix), timeout=120)
+        assert running.wait(timeout=120) == 0
+    assert result.code == 0, result.stderr
+    drawn = re.findall(r"\r\x1b\[Kbar +(\d+)% ", result.stdout)
+    assert drawn, result.stdout  # the bar was shown while it ran
+    assert int(drawn[0]) < 100
+    assert screen(result.stdout) == ["start", "bar 100% [##########]", "done"]
