@@ -35,6 +35,10 @@ def logs(
             f"to stdout, stderr lines marked with {STDERR_MARK.strip()!r}).",
         ),
     ] = False,
+    stale_after: Annotated[
+        float,
+        typer.Option(min=0, help="Say so when following and the task's heartbeat is this old."),
+    ] = 120.0,
     stream_prefix: Annotated[
         bool, typer.Option("--stream-prefix", help="PREFIX is the stream itself.")
     ] = False,
@@ -43,22 +47,24 @@ def logs(
     """Print a task's console: every line on stdout, the task's stderr lines marked.
 
     With --follow, new lines as they come until the task ends; on a terminal
-    the line being written (a progress bar) is drawn in place. How the task
-    ended is the last line, on stderr. A prefix with no stream is an error
+    the line being written (a progress bar) is drawn in place, and a task
+    whose heartbeat stopped is pointed out. How the task ended (or that it is
+    still running) is the last line, on stderr. A prefix with no stream is an error
     (exit 4); --follow waits for it instead, saying so on stderr.
     """
     with plugio_errors():
         reader, _ = open_stream(prefix, stream_prefix, wait=follow, interval=interval)
         printer = _Printer(as_json, split)
         if follow:
-            _follow(reader, printer, interval)
+            _follow(reader, printer, interval, stale_after)
         else:
             printer.lines(reader.poll())
         printer.clear()
     _ending(reader.last_head, as_json)
 
 
-def _follow(reader: StreamReader, printer: _Printer, interval: float) -> None:
+def _follow(reader: StreamReader, printer: _Printer, interval: float, stale_after: float) -> None:
+    warned = False
     while True:
         try:
             printer.lines(reader.poll())
@@ -66,12 +72,22 @@ def _follow(reader: StreamReader, printer: _Printer, interval: float) -> None:
             say(f"warning: {exc}; trying again", err=True)
         if reader.finished:
             return
+        head = reader.last_head
+        if not warned and head is not None and time.time() - head.heartbeat > stale_after:
+            printer.clear()
+            age = time.time() - head.heartbeat
+            say(f"no heartbeat from the task for {age:.0f}s; still waiting", "yellow", err=True)
+            warned = True
         printer.draw(reader.unfinished)
         time.sleep(interval)
 
 
 def _ending(head: StreamHead | None, as_json: bool) -> None:
-    if head is None or as_json or not head.finished:
+    if head is None or as_json:
+        return
+    if not head.finished:
+        age = max(0.0, time.time() - head.heartbeat)
+        say(f"-- still running (heartbeat {age:.0f}s ago)", "dim", err=True)
         return
     code = "" if head.exit_code is None else f" (exit code {head.exit_code})"
     say(f"-- {head.state.value}{code}", "dim", err=True)

@@ -380,3 +380,27 @@ def test_logs_follow_shows_a_running_progress_bar_in_place(tmp_path: Path) -> No
     assert drawn, result.stdout  # the bar was shown while it ran
     assert int(drawn[0]) < 100
     assert screen(result.stdout) == ["start", "bar 100% [##########]", "done"]
+
+
+def test_logs_of_a_running_task_say_so_and_a_silent_one_is_pointed_out(tmp_path: Path) -> None:
+    prefix = tmp_path / "silent"
+    write_head(prefix, StreamState.RUNNING, age=600)
+    result = plugio("logs", str(prefix))
+    assert result.code == 0, result.stderr
+    assert result.stdout == ""
+    assert re.fullmatch(r"-- still running \(heartbeat 6\d\ds ago\)\n", result.stderr)
+
+    def end() -> None:
+        time.sleep(2.0)
+        write_head(prefix, StreamState.KILLED, age=0, exit_code=-9)
+
+    ending = threading.Thread(target=end)
+    ending.start()
+    try:
+        followed = plugio("logs", "-f", "--interval", "0.1", "--stale-after", "60", str(prefix))
+    finally:
+        ending.join()
+    assert followed.code == 0, followed.stderr
+    lines = followed.stderr.splitlines()
+    assert re.fullmatch(r"no heartbeat from the task for 6\d\ds; still waiting", lines[0])
+    assert lines[-1] == "-- killed (exit code -9)"
