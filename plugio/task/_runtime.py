@@ -172,8 +172,8 @@ class TaskRun:
         phase: Phase = "platform"
         outcome: CommandOutcome | None = None
         try:
+            self._writer = self._open_stream()  # first: an attempt stopped early shows as such
             self._prepare()
-            self._writer = self._open_stream()
             if self.options.on_command_start is not None:
                 self.options.on_command_start()
             outcome = run_command(

@@ -157,6 +157,7 @@ def test_a_signal_before_the_command_started(tmp_path: Path) -> None:
     error = error_at(out)
     assert (error.code, error.is_recoverable) == ("Interrupted", True)
     assert "before the command started" in error.message
+    assert head_at(out)["state"] == "killed"
     assert not marker.exists()
 
 
