@@ -111,6 +111,7 @@ def run_command(
     """Run ``command`` to its end, its console copied to ``writer`` and this process's own."""
     oom_before = oom_kill_count()
     stdin = subprocess.DEVNULL if _stdin_is_terminal() else None
+    guard.command_starting()
     try:
         process = subprocess.Popen(
             list(command),
@@ -121,6 +122,7 @@ def run_command(
             **_OWN_GROUP,
         )
     except OSError as exc:
+        guard.command_ended()
         return CommandOutcome(None, start_error=exc)
     guard.command_started(process.pid)
     tail = StderrTail()

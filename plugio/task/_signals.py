@@ -98,6 +98,10 @@ class SignalGuard:
             signal.signal(signum, previous)
         self._previous.clear()
 
+    def command_starting(self) -> None:
+        """The command is about to start: a signal now waits for it instead of raising."""
+        self._started = True
+
     def command_started(self, process_group: int) -> None:
         """Forward from now on to ``process_group`` (a signal already received goes at once)."""
         self._group = process_group
