@@ -73,7 +73,7 @@ def saver(contender: str, prefix: str, folder: Path) -> tuple[Any, Any]:
             lambda handle: handle.wait().bytes_uploaded,
         )
     if contender == "flytekit":
-        from flytekit.core.checkpointer import SyncCheckpoint
+        from flytekit.core.checkpointer import SyncCheckpoint  # type: ignore[import-not-found]
 
         sync = SyncCheckpoint(checkpoint_dest=prefix)
         return sync.save, lambda _: folder_bytes(folder)  # the whole folder, every save

@@ -19,6 +19,7 @@ import asyncio
 import os
 import secrets
 import tarfile
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -310,7 +311,17 @@ def _tar_folder(folder: str, target: str) -> None:
 
 
 def _copier(store: DataStore, source: str, target: str) -> Callable[[], Awaitable[None]]:
-    return lambda: store.copy_async(source, target)
+    """Copy inside the store; through a local file when the store cannot copy."""
+
+    async def copy() -> None:
+        if await _copy(store, source, target):
+            return
+        with tempfile.TemporaryDirectory(prefix="plugio-cp-") as scratch:
+            local = os.path.join(scratch, "object")
+            await store.get_async(source, local)
+            await store.put_async(local, target)
+
+    return copy
 
 
 def _deleter(store: DataStore, ref: str) -> Callable[[], Awaitable[None]]:

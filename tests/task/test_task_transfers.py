@@ -3,7 +3,8 @@
 Every batch (uploads of local files, offloaded literals written or fetched,
 checkpoint files) runs at most ``max_concurrency`` jobs at once, or the store's
 ``transfer_concurrency``; a checkpoint file unchanged since the previous
-attempt is copied with ``DataStore.copy_async`` rather than uploaded.
+attempt is copied with ``DataStore.copy_async`` rather than uploaded, and
+uploaded when the copy fails.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from plugio.task import (
     offload_literals_async,
     resolve_offloaded_async,
 )
+from plugio.task._checkpoint_files import VERSIONS_SUFFIX
 
 T = TypeVar("T")
 LIMIT = 3
@@ -146,18 +148,31 @@ def test_a_checkpoint_saves_at_most_the_stores_concurrency(tmp_path: Path) -> No
     assert store.most == LIMIT
 
 
+def versions_of(prefix: str) -> str:
+    """The folder holding the saved versions of the checkpoint at ``prefix``."""
+    return prefix + VERSIONS_SUFFIX + "/"
+
+
+def names(refs: list[str]) -> list[str]:
+    return sorted(ref.rsplit("/", 1)[1] for ref in refs)
+
+
 def test_unchanged_files_are_copied_inside_the_store(tmp_path: Path) -> None:
     state = write_files(tmp_path / "state", 4)
     store = InFlightStore()
     first, second = prefix("cp-1"), prefix("cp-2")
     Checkpoint(store, checkpoint_prefix=first).save(state)
     store.uploads.clear()
+    store.copies.clear()
 
     (state / "f0.bin").write_bytes(b"changed")
     resumed = Checkpoint(store, checkpoint_prefix=second, previous_checkpoint_prefix=first)
     resumed.save(state)
-    assert store.uploads == [f"{second}/f0.bin"]
-    assert sorted(store.copies) == [(f"{first}/f{i}.bin", f"{second}/f{i}.bin") for i in (1, 2, 3)]
+    assert names(store.uploads) == ["f0.bin"]
+    assert all(ref.startswith(versions_of(second)) for ref in store.uploads)
+    from_first = [(s, t) for s, t in store.copies if s.startswith(versions_of(first))]
+    assert names([s for s, _ in from_first]) == ["f1.bin", "f2.bin", "f3.bin"]
+    assert all(t.startswith(versions_of(second)) for _, t in from_first)
     target = resume(store, second).restore(tmp_path / "restored")
     assert target is not None
     assert (target / "f0.bin").read_bytes() == b"changed"
@@ -170,9 +185,15 @@ def test_a_failed_copy_falls_back_to_an_upload(tmp_path: Path) -> None:
     first, second = prefix("cp-1"), prefix("cp-2")
     Checkpoint(store, checkpoint_prefix=first).save(state)
     store.uploads.clear()
+    store.copies.clear()
     Checkpoint(store, checkpoint_prefix=second, previous_checkpoint_prefix=first).save(state)
-    assert len(store.copies) == 3
-    assert sorted(store.uploads) == [f"{second}/f{i}.bin" for i in range(3)]
+    assert len([s for s, _ in store.copies if s.startswith(versions_of(first))]) == 3
+    into_versions = [ref for ref in store.uploads if ref.startswith(versions_of(second))]
+    assert names(into_versions) == ["f0.bin", "f1.bin", "f2.bin"]
+    # Flyte's SDK still finds the files in the folder: uploaded when a copy fails.
+    assert names([ref for ref in store.uploads if ref.startswith(second + "/")]) == names(
+        into_versions
+    )
     restored = resume(store, second).restore(tmp_path / "restored")
     assert restored is not None
     assert sorted(path.name for path in restored.iterdir()) == ["f0.bin", "f1.bin", "f2.bin"]
@@ -184,10 +205,12 @@ def test_no_copy_is_tried_between_two_kinds_of_storage(tmp_path: Path) -> None:
     on_disk = str(tmp_path / "disk" / "_flytecheckpoints")
     Checkpoint(store, checkpoint_prefix=on_disk).save(state)
     store.uploads.clear()
+    store.copies.clear()
     in_memory = prefix("cp")
     Checkpoint(store, checkpoint_prefix=in_memory, previous_checkpoint_prefix=on_disk).save(state)
-    assert store.copies == []
-    assert sorted(store.uploads) == [f"{in_memory}/f{i}.bin" for i in range(2)]
+    assert [s for s, _ in store.copies if s.startswith(on_disk)] == []
+    into_versions = [ref for ref in store.uploads if ref.startswith(versions_of(in_memory))]
+    assert names(into_versions) == ["f0.bin", "f1.bin"]
 
 
 @pytest.mark.parametrize("where", ["memory", "local"])
