@@ -3,7 +3,9 @@
 The command runs in a process group of its own, so that a signal
 ``plugio run`` receives reaches the command once, forwarded by
 :class:`~plugio.task._signals.SignalGuard` (a terminal's Ctrl-C would
-otherwise reach it twice). Its stdout and stderr are copied to the stream
+otherwise reach it twice); outside the terminal's foreground it could not
+read the terminal, so when standard input is one the command gets
+``/dev/null`` instead. Its stdout and stderr are copied to the stream
 and to this process's own, unchanged (a progress bar's redraws included),
 and the tail of its stderr is kept for the error document. When the command
 has ended, processes it left behind that still hold its console open get

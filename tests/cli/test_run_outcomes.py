@@ -224,3 +224,14 @@ def test_an_oom_kill_is_reported_as_flytes_engine_does(tmp_path: Path) -> None:
     error = error_at(out)
     assert (error.code, error.kind, error.is_recoverable) == ("OOMKilled", ErrorKind.USER, True)
     assert "out of memory" in error.message
+
+
+def test_processes_left_behind_holding_the_console_are_ended(tmp_path: Path) -> None:
+    out, pid_file = tmp_path / "out", tmp_path / "background.pid"
+    script = 'sleep 120 & echo $! > "$PID_FILE"; echo done'
+    result = run("run", "--outputs", str(out), "--", "sh", "-c", script,
+                 env={"PID_FILE": str(pid_file)}, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "done" in result.stdout
+    stat = Path("/proc", pid_file.read_text().strip(), "stat")
+    assert not stat.exists() or stat.read_text().split(") ")[1].startswith("Z")
