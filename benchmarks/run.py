@@ -1,6 +1,6 @@
 """plugio side by side with flytekit, s3fs and obstore, on the same servers, in one table.
 
-    python benchmarks/run.py [--quick] [--only SCENARIO] [--repeats N] [--write]
+    python benchmarks/run.py [--quick] [--only SCENARIO ...] [--repeats N] [--write]
 
 Creates (or reuses) one virtual environment per contender under
 ``.cache/bench-envs/``, starts SeaweedFS on 127.0.0.1 (``tests/servers.py``),
@@ -73,8 +73,7 @@ def command(args: argparse.Namespace) -> str:
     words = ["python benchmarks/run.py"]
     if args.quick:
         words.append("--quick")
-    if args.only:
-        words.append(f"--only {args.only}")
+    words += [f"--only {name}" for name in args.only or ()]
     if args.repeats is not None:
         words.append(f"--repeats {args.repeats}")
     return " ".join([*words, "--write"])
@@ -83,7 +82,12 @@ def command(args: argparse.Namespace) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, 3 repeats")
-    parser.add_argument("--only", choices=list(SCENARIOS), help="run this scenario alone")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(SCENARIOS),
+        help="run this scenario (repeat the option for several); all of them by default",
+    )
     parser.add_argument("--repeats", type=int, help="timed runs per figure (default 7, quick 3)")
     parser.add_argument("--write", action="store_true", help="write the results to BENCHMARKS.md")
     parser.add_argument("--python", help="run every contender with this interpreter, no envs")
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else Sizes()
     if args.repeats is not None:
         sizes = dataclasses.replace(sizes, repeats=args.repeats, slow_repeats=args.repeats)
-    names = [args.only] if args.only else list(SCENARIOS)
+    names = list(dict.fromkeys(args.only)) if args.only else list(SCENARIOS)
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     envs = prepare_envs(args.python, [contender.name for contender in CONTENDERS], log)
