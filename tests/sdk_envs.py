@@ -22,7 +22,7 @@ ENVS = REPO / ".cache" / "sdk-envs"
 #: Flyte 1's SDK, at the version the golden vectors were made with.
 FLYTEKIT = ("flytekit==1.16.31",)
 #: Flyte 2's SDK, whose task runtime is ``a0``.
-FLYTE2 = ("flyte==2.12.*",)
+FLYTE2 = ("flyte==2.12.1",)
 
 
 def sdk_python(name: str, requirements: tuple[str, ...]) -> Path:

@@ -97,6 +97,11 @@ NOT_BYTE_IDENTICAL = {
 }
 
 
+#: Where they are the same but for the order of a map's entries: a0 writes a
+#: dict in its own order (that of the map it read, which varies), plugio sorted.
+MAP_ORDER_ONLY = {"echo_containers"}
+
+
 def attempt(tmp_path: Path, name: str) -> tuple[DataStore, Path, Path]:
     """A store, and the input and work folders of one attempt, with awkward names."""
     root = tmp_path / f"run {name} é"
@@ -139,7 +144,10 @@ def test_a0_runs_on_inputs_plugio_wrote_and_plugio_reads_its_outputs(
     paths = RemoteFileOutputPaths(store, str(mine / "out"), str(mine / "raw"))
     writer = RemoteFileOutputWriter(store, paths, generation=2)
     write_outputs(writer, {f"o{i}": value for i, value in enumerate(values.values())})
-    identical = store.read_bytes(paths.get_output_path()) == result.file("outputs.pb")
+    theirs = result.file("outputs.pb")
+    if task in MAP_ORDER_ONLY:
+        theirs = Outputs.FromString(theirs).SerializeToString(deterministic=True)
+    identical = store.read_bytes(paths.get_output_path()) == theirs
     assert identical is (task not in NOT_BYTE_IDENTICAL), NOT_BYTE_IDENTICAL.get(task, task)
 
 
