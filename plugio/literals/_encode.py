@@ -7,12 +7,20 @@ How each value is written is in :mod:`plugio.literals._handlers`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from plugio.core import Inputs, KeyValuePair, Literal, LiteralMap, NamedLiteral, Outputs
+from plugio.core import (
+    Inputs,
+    KeyValuePair,
+    Literal,
+    LiteralMap,
+    NamedLiteral,
+    Outputs,
+    ProducedArtifact,
+)
 from plugio.generation import FlyteGeneration
 from plugio.literals._blobs import upload_all, upload_all_async
 from plugio.literals._handlers import Encoder, encode_value, encode_variables
@@ -136,16 +144,19 @@ def to_outputs(
     store: DataStore | None = None,
     raw_output_prefix: str | None = None,
     generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE2,
+    produced_artifacts: Iterable[ProducedArtifact] = (),
 ) -> Outputs:
     """Flyte 2's ``Outputs`` of named values, in the order given (a model's field order).
 
     Each value converts as in :func:`to_literal` (enums by name, by default);
     the bytes are what Flyte 2's runtime writes for the same values.
+    ``produced_artifacts`` are the artifacts made from them, stored beside.
 
     Raises:
         LiteralConversionError, StorageError: as :func:`to_literal_map`.
     """
-    return Outputs(literals=_named(values, store, raw_output_prefix, generation))
+    literals = _named(values, store, raw_output_prefix, generation)
+    return Outputs(literals=literals, produced_artifacts=list(produced_artifacts))
 
 
 def to_inputs(

@@ -13,7 +13,7 @@ import enum
 import pytest
 from pydantic import BaseModel
 
-from plugio.core import Inputs, Literal, LiteralMap, Outputs
+from plugio.core import Inputs, Literal, LiteralMap, Outputs, ProducedArtifact
 from plugio.generation import FlyteGeneration
 from plugio.literals import (
     LiteralConversionError,
@@ -153,6 +153,13 @@ def test_outputs_keep_the_order_given_and_map_back() -> None:
     assert dict(literal_map_of(outputs).literals) == dict(
         to_literal_map({"alpha": "a", "zeta": 1}).literals
     )
+
+
+def test_outputs_carry_produced_artifacts() -> None:
+    artifact = ProducedArtifact(output="model", name="m", version="1")
+    outputs = to_outputs({"model": 1}, produced_artifacts=[artifact])
+    assert list(outputs.produced_artifacts) == [artifact]
+    assert Outputs.FromString(outputs.SerializeToString()) == outputs
 
 
 def test_model_outputs_follow_the_field_order() -> None:
