@@ -20,10 +20,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from plugio.core import BlobType, Literal, LiteralMap, Scalar
 from plugio.literals._blobs import BlobRef
+from plugio.literals._classes import enum_members_by_name
 from plugio.literals._depth import check_nesting
 from plugio.literals._errors import LiteralConversionError
 from plugio.literals._handlers import EPOCH
-from plugio.literals._classes import enum_members_by_name
 from plugio.literals._msgpack import unpackb
 from plugio.literals._struct import struct_to_python
 
