@@ -122,6 +122,10 @@ def capture(
     else:
         raise NotFoundError("nothing to save: no such file or folder", path)
     items = [_capture_one(name, local, scratch, mode, cache) for name, local in files]
+    if kind == "folder" and mode != "none":  # Flyte 2's tar keeps empty folders too
+        for folder, _, _ in os.walk(path):
+            relative = os.path.relpath(folder, path)
+            os.makedirs(os.path.join(scratch, "files", relative), exist_ok=True)
     return Capture(items, kind, scratch, root=path)  # type: ignore[arg-type]
 
 

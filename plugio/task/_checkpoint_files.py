@@ -155,7 +155,12 @@ def sha256(data: bytes) -> str:
 
 
 def move_into(staging: Path, target: Path) -> list[str]:
-    """Move every file of ``staging`` to the same relative path under ``target``; their names."""
+    """Move every file (and empty folder) of ``staging`` to the same path under ``target``.
+
+    Returns the files' relative names.
+    """
+    for folder in sorted(p for p in staging.rglob("*") if p.is_dir()):
+        target.joinpath(folder.relative_to(staging)).mkdir(parents=True, exist_ok=True)
     names = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
     for name in names:
         destination = target.joinpath(*name.split("/"))
