@@ -56,7 +56,7 @@ def run(
         typer.Option(
             min=0,
             help=f"Seconds the command has to stop after SIGTERM/SIGINT before it is "
-            f"killed [env {GRACE_PERIOD_ENV}; default 25].",
+            f"killed (env {GRACE_PERIOD_ENV}; default 25).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
