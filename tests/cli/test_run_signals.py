@@ -170,3 +170,9 @@ def _open_when_read(fifo: Path, process: subprocess.Popen[str]) -> int | None:
         except OSError:  # no reader yet
             time.sleep(0.05)
     return None
+
+
+def test_the_help_names_the_grace_periods_variable_and_the_exit_codes() -> None:
+    shown = run("run", "--help", env={"COLUMNS": "250"}).stdout
+    assert "PLUGIO_RUN_GRACE_PERIOD" in shown
+    assert "143 SIGTERM, 130 SIGINT" in shown
