@@ -249,7 +249,8 @@ class Checkpoint:
         A file keeps its name; a folder's files keep their paths under it; a
         stream is read to its end and saved as ``_dst_cp``. With ``wait=False``
         the call returns a :class:`SaveHandle` once the changed files are
-        captured (``capture``: ``copy``, ``link`` or ``none``, when the caller
+        captured (``capture``: ``copy``; ``link``, for files replaced by a
+        rename and never rewritten in place; or ``none``, when the caller
         leaves them alone until the handle is done) and the upload runs in
         the background (see the module notes).
 

@@ -305,3 +305,23 @@ def test_a_failing_background_save_surfaces_and_keeps_the_committed_one(
         assert read_tree(restored) == FILES
         retried = checkpoint.save(state)  # and the next save works again
         assert retried.bytes_uploaded == len(b'{"step": 2}')
+
+
+def test_async_background_saves_and_flush(tmp_path: Path) -> None:
+    prefix = f"memory://checkpoints/{os.urandom(6).hex()}/_flytecheckpoints"
+
+    async def scenario() -> tuple[SaveHandle, SaveHandle]:
+        checkpoint = Checkpoint(DataStore(), checkpoint_prefix=prefix)
+        state = write_tree(tmp_path / "state", {"step": b"1"})
+        first = await checkpoint.save_async(state, wait=False)
+        write_tree(state, {"step": b"2"})
+        second = await checkpoint.save_async(state, wait=False, capture="link")
+        await checkpoint.flush_async()
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert first.done()
+    assert second.done()
+    last = second.wait()
+    assert last is not None
+    assert Checkpoint(DataStore(), checkpoint_prefix=prefix).read() == b"2"
