@@ -41,6 +41,8 @@ _STYLE = {
 }
 #: The order of the count line.
 _COUNTED = tuple(_STYLE)
+#: The reader's verdict on an ``outputs.pb`` without entries (Flyte's code).
+_NO_OUTPUTS = "No outputs produced"
 
 
 class ErrorLayout(str, enum.Enum):
@@ -87,7 +89,8 @@ def status(
     unfinished attempt stands by its stream: running with its heartbeat's age,
     stalled, killed, ended, never started). Piped, the lines are tab-separated
     and never wrapped or cut. An attempt that could not be checked, or whose
-    bucket is missing or denied, is an error; the others are still shown.
+    bucket is missing or denied, is an error; the others are still shown. An
+    outputs.pb without entries is a success with no outputs.
     Exit 0 when all succeeded; else 4 when one could not be checked, 1 when
     one failed or is too large, 3 when one has not finished.
     """
@@ -147,7 +150,12 @@ class _Row:
     def __init__(self, attempt: AttemptStatus, liveness: Liveness | None) -> None:
         self.attempt = attempt
         self.liveness = liveness
-        if liveness is not None and liveness.bucket_problem:
+        # The command does not know what the task declares: an outputs.pb without
+        # entries is a success with no outputs, as it is with --no-outputs.
+        self.empty = _is_empty_outputs(attempt)
+        if self.empty:
+            self.label = "succeeded"
+        elif liveness is not None and liveness.bucket_problem:
             self.label = "error"
         elif liveness is not None:
             self.label = liveness.label
@@ -160,6 +168,8 @@ class _Row:
             return liveness.describe()
         if attempt.problem is not None:
             return f"could not be checked: {attempt.message}"
+        if self.empty:
+            return "no outputs"
         if attempt.error is not None:
             error = attempt.error
             retry = "recoverable" if error.is_recoverable else "not recoverable"
@@ -170,10 +180,10 @@ class _Row:
 
     def as_dict(self) -> dict[str, object]:
         attempt = self.attempt
-        document: dict[str, object] = {
-            "prefix": attempt.output_prefix,
-            "state": "error" if self.label == "error" else attempt.state.value,
-        }
+        state = "error" if self.label == "error" else attempt.state.value
+        document: dict[str, object] = {"prefix": attempt.output_prefix, "state": state}
+        if self.empty:
+            return {**document, "state": AttemptState.SUCCEEDED.value, "outputs": {}}
         if attempt.error is not None:
             document["error"] = {
                 "code": attempt.error.code,
@@ -195,6 +205,16 @@ class _Row:
         if attempt.outputs is not None:
             document["outputs"] = literal_values(attempt.outputs)
         return document
+
+
+def _is_empty_outputs(attempt: AttemptStatus) -> bool:
+    error = attempt.error
+    return (
+        attempt.state is AttemptState.FAILED
+        and error is not None
+        and error.code == _NO_OUTPUTS
+        and not error.error_uri
+    )
 
 
 def _gist(message: str) -> str:

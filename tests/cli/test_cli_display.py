@@ -404,3 +404,16 @@ def test_logs_of_a_running_task_say_so_and_a_silent_one_is_pointed_out(tmp_path:
     lines = followed.stderr.splitlines()
     assert re.fullmatch(r"no heartbeat from the task for 6\d\ds; still waiting", lines[0])
     assert lines[-1] == "-- killed (exit code -9)"
+
+
+def test_an_empty_outputs_file_is_a_success_whether_outputs_are_read_or_not(
+    tmp_path: Path,
+) -> None:
+    prefix = tmp_path / "no outputs"
+    DataStore().write_protobuf(str(prefix / "outputs.pb"), LiteralMap())
+    for flag in ("--outputs", "--no-outputs"):
+        result = plugio("status", flag, str(prefix))
+        assert result.code == 0, result.stdout
+        assert result.stdout.splitlines()[-1] == "1 attempt: 1 succeeded"
+    document = json.loads(plugio("status", "--json", str(prefix)).stdout.splitlines()[0])
+    assert (document["state"], document["outputs"]) == ("succeeded", {})
