@@ -417,3 +417,33 @@ def test_an_empty_outputs_file_is_a_success_whether_outputs_are_read_or_not(
         assert result.stdout.splitlines()[-1] == "1 attempt: 1 succeeded"
     document = json.loads(plugio("status", "--json", str(prefix)).stdout.splitlines()[0])
     assert (document["state"], document["outputs"]) == ("succeeded", {})
+
+
+BLOCKED_EXTRA = "import sys; sys.modules['gcsfs'] = None; from plugio.cli import main; main()"
+
+
+@pytest.mark.parametrize("args", [["status", "gs://b/x"], ["inspect", "gs://b/x/error.pb"]])
+def test_a_missing_extra_names_it_whole(args: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCKED_EXTRA, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_environment(),
+        check=False,
+    )
+    assert result.returncode == 4
+    assert result.stderr == (
+        "error: the 'gs' protocol needs the 'gcsfs' package: run pip install 'plugio[gcs]'\n"
+    )
+
+
+def test_an_attempt_whose_command_ended_without_its_files_says_so(tmp_path: Path) -> None:
+    prefix = tmp_path / "ended"
+    write_head(prefix, StreamState.FAILED, age=5, exit_code=2)
+    result = plugio("status", str(prefix))
+    assert result.code == 3
+    assert result.stdout.splitlines() == [
+        f"{prefix}\tended\texit code 2, no outputs and no error document",
+        "1 attempt: 1 ended",
+    ]
