@@ -26,7 +26,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.struct_pb2 import ListValue, Struct
 
-from plugio.core import LiteralCollection, LiteralMap
+from plugio.core import Inputs, LiteralCollection, LiteralMap, Outputs
 from plugio.literals._errors import LiteralConversionError
 
 __all__ = ["MAX_MESSAGE_LEVEL", "VARIABLE_LEVEL", "check_nesting", "too_deep"]
@@ -41,6 +41,13 @@ _INDEXED = frozenset(
     {
         LiteralCollection.DESCRIPTOR.fields_by_name["literals"].full_name,
         ListValue.DESCRIPTOR.fields_by_name["values"].full_name,
+    }
+)
+#: Flyte 2's lists of named literals: an entry is named by its ``name``.
+_NAMED = frozenset(
+    {
+        Inputs.DESCRIPTOR.fields_by_name["literals"].full_name,
+        Outputs.DESCRIPTOR.fields_by_name["literals"].full_name,
     }
 )
 _KEYED = frozenset(
@@ -68,8 +75,8 @@ def check_nesting(message: Message, serialized: bytes | None = None) -> None:
     """Check that ``message``, stored as it is, can be parsed back.
 
     ``message`` is the top of what is stored: a ``LiteralMap`` (an
-    ``inputs.pb`` or ``outputs.pb``), or a ``Literal`` on its own (an
-    offloaded literal); ``serialized`` is its bytes, when the caller has
+    ``inputs.pb`` or ``outputs.pb``), Flyte 2's ``Inputs`` or ``Outputs``,
+    or a ``Literal`` on its own (an offloaded literal); ``serialized`` is its bytes, when the caller has
     them. A message too small to be too deep (each level costs at least 2
     bytes) is accepted at once; a larger one when protobuf parses its bytes
     back; only one that fails is walked, to name the part that is too deep.
@@ -117,6 +124,9 @@ def _walk(message: Message, level: int) -> None:
             _walk_map(field, value, level + 1)
         elif isinstance(value, Message):
             _walk(value, level + 1)
+        elif kind == "message" and field.full_name in _NAMED:  # Flyte 2's Inputs, Outputs
+            for item in value:
+                _walk_named(item, level + 1, item.name)
         elif kind == "message":  # a repeated field
             indexed = field.full_name in _INDEXED
             for index, item in enumerate(value):

@@ -17,6 +17,7 @@ from plugio.core import Inputs, Literal, LiteralMap, Outputs, ProducedArtifact
 from plugio.generation import FlyteGeneration
 from plugio.literals import (
     LiteralConversionError,
+    check_nesting,
     from_literal,
     from_literal_map,
     literal_map_of,
@@ -211,3 +212,15 @@ def test_a_literal_from_a0_reads_whole() -> None:
     outputs = Outputs.FromString(golden("flyte2_outputs_optional").data)
     assert from_literal(outputs.literals[0].value) is None
     assert isinstance(outputs.literals[0].value, Literal)
+
+
+def test_too_deep_flyte2_outputs_name_the_variable() -> None:
+    outputs = Outputs()
+    entry = outputs.literals.add()
+    entry.name = "deep"
+    literal = entry.value
+    for _ in range(60):
+        literal = literal.collection.literals.add()
+    literal.scalar.primitive.integer = 1
+    with pytest.raises(LiteralConversionError, match=r"cannot convert deep\[0\]\[0\]"):
+        check_nesting(outputs)
