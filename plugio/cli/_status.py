@@ -21,6 +21,7 @@ from plugio.cli._output import (
     literal_values,
     plugio_errors,
     show_values,
+    usage,
 )
 from plugio.engine import AttemptState, AttemptStatus, check_attempts
 from plugio.errors import NotFoundError
@@ -58,7 +59,10 @@ class ErrorLayout(str, enum.Enum):
 
 
 def status(
-    prefixes: Annotated[list[str], typer.Argument(help="Output prefixes of task attempts.")],
+    prefixes: Annotated[
+        list[str],
+        typer.Argument(help="Output prefixes of task attempts; '-' reads them from stdin."),
+    ],
     outputs: Annotated[
         bool, typer.Option("--outputs/--no-outputs", help="Read and show the outputs.")
     ] = True,
@@ -94,6 +98,7 @@ def status(
     Exit 0 when all succeeded; else 4 when one could not be checked, 1 when
     one failed or is too large, 3 when one has not finished.
     """
+    prefixes = _expanded(prefixes)
     with plugio_errors():
         store = DataStore.from_url(prefixes[0])
         statuses = _check(store, prefixes, concurrency, outputs, errors)
@@ -110,6 +115,19 @@ def status(
         _show(rows)
         _say_counts(len(rows), counts)
     raise typer.Exit(_exit_code(rows))
+
+
+def _expanded(prefixes: list[str]) -> list[str]:
+    """The prefixes, with ``-`` replaced by stdin's non-empty lines."""
+    found: list[str] = []
+    for prefix in prefixes:
+        if prefix == "-":
+            found += [line.strip() for line in sys.stdin if line.strip()]
+        else:
+            found.append(prefix)
+    if not found:
+        usage("no prefixes given")
+    return found
 
 
 def _check(

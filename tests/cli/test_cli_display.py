@@ -447,3 +447,27 @@ def test_an_attempt_whose_command_ended_without_its_files_says_so(tmp_path: Path
         f"{prefix}\tended\texit code 2, no outputs and no error document",
         "1 attempt: 1 ended",
     ]
+
+
+def test_status_reads_prefixes_from_stdin(attempts: dict[str, Path]) -> None:
+    listed = "".join(f"{attempts[name]}\n\n" for name in ("ok", "failed"))
+    done = subprocess.run(
+        [PLUGIO, "status", "-", str(attempts["never"])],
+        input=listed,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_environment(),
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    rows = [line.split("\t")[:2] for line in done.stdout.splitlines()[:-1]]
+    assert rows == [
+        [str(attempts["ok"]), "succeeded"],
+        [str(attempts["failed"]), "failed"],
+        [str(attempts["never"]), "never started"],
+    ]
+    empty = subprocess.run(
+        [PLUGIO, "status", "-"], input="", capture_output=True, text=True, check=False
+    )
+    assert (empty.returncode, empty.stderr) == (2, "error: no prefixes given\n")
