@@ -114,6 +114,14 @@ class CachingInputReader(InputReader):
         """The wrapped reader's inputs reference."""
         return self._reader.get_input_path()
 
+    def get_inputs(self) -> Inputs:
+        """The wrapped reader's ``get_inputs`` (order and context kept); not cached."""
+        return self._reader.get_inputs()
+
+    async def get_inputs_async(self) -> Inputs:
+        """Async twin of :meth:`get_inputs`."""
+        return await self._reader.get_inputs_async()
+
     def get(self) -> LiteralMap:
         """The inputs: kept, or read once by the wrapped reader's ``get``.
 
