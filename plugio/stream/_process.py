@@ -107,8 +107,11 @@ def _pump(
             if observer is not None:
                 observer(text, name)
             if echo is not None:
-                echo.write(text)
-                echo.flush()
+                try:
+                    echo.write(text)
+                    echo.flush()
+                except (OSError, ValueError):  # our own console went away: keep streaming
+                    echo = None
         if not data:
             return
 

@@ -235,3 +235,22 @@ def test_processes_left_behind_holding_the_console_are_ended(tmp_path: Path) -> 
     assert "done" in result.stdout
     stat = Path("/proc", pid_file.read_text().strip(), "stat")
     assert not stat.exists() or stat.read_text().split(") ")[1].startswith("Z")
+
+
+def test_a_reader_of_the_console_that_goes_away_does_not_stop_the_task(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    script = (
+        'i=0; while [ $i -lt 20000 ]; do echo "line $i"; i=$((i+1)); done; '
+        'echo \'{"n": 1}\' > "$PLUGIO_OUTPUT_DIR/outputs.json"'
+    )
+    pipeline = '"$PLUGIO" run --outputs "$OUT" -- sh -c "$SCRIPT" | head -n 1'
+    done = subprocess.run(
+        ["sh", "-c", pipeline], capture_output=True, text=True, timeout=120, check=False,
+        env=environment({"PLUGIO": PLUGIO, "OUT": str(out), "SCRIPT": script}),
+    )  # fmt: skip
+    assert done.stdout == "line 0\n"
+    assert "Traceback" not in done.stderr
+    values = from_literal_map(LiteralMap.FromString((out / "outputs.pb").read_bytes()))
+    assert values == {"n": 1}
+    lines = StreamReader(DataStore.from_url(str(out)), attempt_stream_prefix(str(out))).read().lines
+    assert len(lines) == 20000
