@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from plugio.core import LiteralMap
+from plugio.core import Inputs, LiteralMap
 from plugio.errors import CorruptPayloadError, NotFoundError, PayloadTooLargeError
+from plugio.literals import literal_map_of
 from plugio.paths import INPUTS_FILE
 from plugio.references import join
 from plugio_conformance.abstract._fixtures import (
@@ -66,6 +67,21 @@ class AbstractInputReaderTests(ConformanceFixtures):
             expected = LiteralMap.FromString(vector.data)
             read = make_input_reader(prefix, max_payload_bytes=None).get()
             assert read == expected, vector.name
+
+    def test_golden_flyte2_inputs_are_read_as_a_map_and_in_order(
+        self, make_input_reader: MakeInputReader, write_inputs: WriteInputs, input_prefix: str
+    ) -> None:
+        for vector in golden_vectors("Inputs"):
+            prefix = join(input_prefix, vector.name)
+            write_inputs(prefix, vector.data)
+            reader = make_input_reader(prefix, max_payload_bytes=None)
+            expected = Inputs.FromString(vector.data)
+            assert dict(reader.get().literals) == dict(literal_map_of(expected).literals)
+            # In declared order; a reader that only has a map (the default
+            # ``get_inputs``) gives them sorted by name.
+            names = [entry.name for entry in reader.get_inputs().literals]
+            declared = [entry.name for entry in expected.literals]
+            assert names in (declared, sorted(set(declared))), vector.name
 
     # -- failures ---------------------------------------------------------------------
     def test_missing_inputs_raise_not_found_naming_the_path(
