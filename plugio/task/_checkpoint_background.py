@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from plugio.storage import ProgressCallback
 from plugio.task._checkpoint_capture import Capture, discard
 from plugio.task._checkpoint_versions import SaveResult
 
@@ -65,21 +66,26 @@ class _Job:
     capture: Capture
     handle: SaveHandle
     scratches: list[str]
+    progress: ProgressCallback | None
 
 
 class Saver:
     """The background queue of one checkpoint; ``run`` commits one capture."""
 
-    def __init__(self, run: Callable[[Capture], SaveResult], failed: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        run: Callable[[Capture, ProgressCallback | None], SaveResult],
+        failed: Callable[[], None],
+    ) -> None:
         self._run, self._failed = run, failed
         self._lock = threading.Condition()
         self._waiting: _Job | None = None
         self._busy = False
         self._error: BaseException | None = None
 
-    def submit(self, capture: Capture) -> SaveHandle:
+    def submit(self, capture: Capture, progress: ProgressCallback | None = None) -> SaveHandle:
         """Queue ``capture`` behind the save in flight, dropping an older waiting one."""
-        job = _Job(capture, SaveHandle(), [capture.scratch])
+        job = _Job(capture, SaveHandle(), [capture.scratch], progress)
         with self._lock:
             older = self._waiting
             if older is not None:
@@ -115,7 +121,8 @@ class Saver:
             result: SaveResult | None = None
             error: BaseException | None = None
             try:
-                result = replace(self._run(job.capture), blocked_seconds=job.capture.seconds)
+                result = self._run(job.capture, job.progress)
+                result = replace(result, blocked_seconds=job.capture.seconds)
             except BaseException as failure:  # kept for the caller, never lost
                 error = failure
                 self._failed()

@@ -268,7 +268,7 @@ class Checkpoint:
             self._saver.raise_error()
         captured = self._capture(source, capture, started)
         if not wait:
-            return self._saver.submit(captured)
+            return self._saver.submit(captured, progress)
         try:
             result = run_blocking(self._commit(captured, progress))
         except BaseException:
@@ -313,7 +313,7 @@ class Checkpoint:
             self._saver.raise_error()
         captured = await asyncio.to_thread(self._capture, source, capture, started)
         if not wait:
-            return self._saver.submit(captured)
+            return self._saver.submit(captured, progress)
         try:
             result = await self._commit(captured, progress)
         except BaseException:
@@ -343,9 +343,9 @@ class Checkpoint:
         captured.seconds = time.monotonic() - started
         return captured
 
-    def _run(self, captured: Capture) -> SaveResult:
+    def _run(self, captured: Capture, progress: ProgressCallback | None) -> SaveResult:
         """Commit one background save (on the worker thread)."""
-        return run_blocking(self._commit(captured, None))
+        return run_blocking(self._commit(captured, progress))
 
     async def _commit(self, captured: Capture, progress: ProgressCallback | None) -> SaveResult:
         prefix = self._prefix

@@ -193,6 +193,14 @@ def test_progress_and_figures(tmp_path: Path) -> None:
     total = sum(map(len, FILES.values()))
     assert calls[-1] == (total, total)
     assert (result.files, result.bytes_total, result.bytes_uploaded) == (len(FILES), total, total)
+    background: list[tuple[int, int]] = []
+    write_tree(tmp_path / "s", {"new.bin": b"n" * 10})
+    handle = checkpoint.save(
+        tmp_path / "s", wait=False, progress=lambda d, t: background.append((d, t))
+    )
+    assert handle.wait() is not None
+    assert background[-1] == (total + 10, total + 10)  # unchanged files count as done
+    total += 10
     restore_calls: list[tuple[int, int]] = []
     reader = Checkpoint(DataStore(), checkpoint_prefix=prefix)
     reader.restore(tmp_path / "r", progress=lambda d, t: restore_calls.append((d, t)))
