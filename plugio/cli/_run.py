@@ -7,6 +7,7 @@ message is printed as plain text (a path with brackets stays as it is).
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated
 
 import typer
@@ -108,6 +109,12 @@ def run(
             progress.stop()
             task.cleanup()
     _report(result, outputs, as_json)
+    if result.unsent_journal is not None:
+        journal = shlex.quote(result.unsent_journal)
+        hint = (
+            f"plugio run: the stream is not finished; upload the rest: plugio stream sync {journal}"
+        )
+        errors.print(Text(hint), soft_wrap=True)
     raise typer.Exit(result.exit_status)
 
 

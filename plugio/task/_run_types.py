@@ -59,6 +59,9 @@ class RunResult:
         signal: The signal that stopped the attempt (SIGTERM, SIGINT), if any.
         written_by_command: The command wrote ``outputs.pb`` or the error
             document itself, and they were kept.
+        unsent_journal: The stream's journal folder, when the stream could not
+            be finished in time: ``plugio stream sync`` uploads the rest.
+            :meth:`TaskRun.cleanup` keeps it.
     """
 
     exit_code: int | None
@@ -67,6 +70,7 @@ class RunResult:
     workdir: str = ""
     signal: int | None = None
     written_by_command: bool = False
+    unsent_journal: str | None = None
 
     @property
     def exit_status(self) -> int:

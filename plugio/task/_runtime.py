@@ -110,6 +110,7 @@ class TaskRun:
         self.work = Path(self.options.workdir or tempfile.mkdtemp(prefix="plugio-run-"))
         self.checkpoint = Checkpoint(self.store, self.paths)
         self._writer: StreamWriter | None = None
+        self._journal_kept = False
 
     @property
     def input_dir(self) -> Path:
@@ -275,7 +276,10 @@ class TaskRun:
         if code is not None and code < 0:
             code = 128 - code
         deadline = _CLOSE_DEADLINE if result.signal is None else _CLOSE_DEADLINE_INTERRUPTED
-        writer.close(exit_code=code, state=_stream_state(result), deadline=deadline)
+        finished = writer.close(exit_code=code, state=_stream_state(result), deadline=deadline)
+        if not finished.complete and finished.fenced is None:
+            result.unsent_journal = str(self.journal_dir)
+            self._journal_kept = True
 
     def _stop_at_once(self, signum: int) -> None:
         """A second signal: keep the journal, say how to upload it, and exit now."""
@@ -318,9 +322,22 @@ class TaskRun:
         return result.written_by_command
 
     def cleanup(self) -> None:
-        """Remove the working folder (when it was not given by the caller)."""
-        if self.options.workdir is None:
+        """Remove the working folder (when it was not given by the caller).
+
+        A stream's journal that still holds what could not be sent stays, alone.
+        """
+        if self.options.workdir is not None:
+            return
+        if not self._journal_kept:
             shutil.rmtree(self.work, ignore_errors=True)
+            return
+        for entry in self.work.iterdir():
+            if entry == self.journal_dir:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 class _Kept(Exception):

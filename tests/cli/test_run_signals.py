@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -11,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import servers
 from runtools import PLUGIO, environment, error_at, head_at, run, start
 
 from plugio.execution import ErrorKind
@@ -176,3 +178,40 @@ def test_the_help_names_the_grace_periods_variable_and_the_exit_codes() -> None:
     shown = run("run", "--help", env={"COLUMNS": "250"}).stdout
     assert "PLUGIO_RUN_GRACE_PERIOD" in shown
     assert "143 SIGTERM, 130 SIGINT" in shown
+
+
+def test_a_stream_that_cannot_be_finished_keeps_its_journal(
+    s3_server: servers.S3Server, tmp_path: Path
+) -> None:
+    from conftest import fault_proxy, s3_config
+
+    from plugio.storage import DataStore
+
+    prefix = f"s3://{s3_server.bucket}/unfinished/{tmp_path.name}"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with fault_proxy(s3_server.address) as proxy:
+        # The stream's objects cannot be stored; the attempt's own files can.
+        proxy.fail_always(503, match=lambda method, target: "/stream/" in target)
+        env = {
+            "TMPDIR": str(tmp),
+            "PLUGIO_S3__ENDPOINT_URL": proxy.endpoint_url,
+            "PLUGIO_S3__ACCESS_KEY_ID": s3_server.access_key_id,
+            "PLUGIO_S3__SECRET_ACCESS_KEY": s3_server.secret_access_key,
+        }
+        process = start("run", "--outputs", prefix, "--", "sh", "-c", LONG, env=env)
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "started"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr
+    journal = stderr.rsplit("plugio stream sync ", 1)[1].strip()
+    assert Path(journal).is_dir()
+    assert [entry.name for entry in tmp.iterdir()] == [Path(journal).parent.name]
+    assert [entry.name for entry in Path(journal).parent.iterdir()] == ["journal"]
+    direct = {**env, "PLUGIO_S3__ENDPOINT_URL": s3_server.endpoint_url}
+    synced = run("stream", "sync", journal, env=direct)
+    assert synced.returncode == 0, synced.stderr
+    store = DataStore(s3_config(s3_server))
+    head = json.loads(store.read_bytes(f"{prefix}/stream/head.json"))
+    assert head["state"] == "killed"
