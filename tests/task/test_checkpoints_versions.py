@@ -19,6 +19,7 @@ from plugio.generation import FlyteGeneration
 from plugio.storage import DataStore, ProgressCallback
 from plugio.task import MANIFEST_SUFFIX, Checkpoint, SaveHandle
 from plugio.task import _checkpoint_capture as capture_module
+from plugio.task import _checkpoint_restore as restore_module
 from plugio.task._checkpoint_files import VERSIONS_SUFFIX, Manifest
 from plugio.task._checkpoint_restore import PAYLOAD_FILE
 
@@ -333,3 +334,14 @@ def test_async_background_saves_and_flush(tmp_path: Path) -> None:
     last = second.wait()
     assert last is not None
     assert Checkpoint(DataStore(), checkpoint_prefix=prefix).read() == b"2"
+
+
+def test_large_files_are_restored_in_ranged_parts(
+    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(restore_module, "RANGED_MIN", 100_000)
+    monkeypatch.setattr(restore_module, "RANGED_PART", 64 * 1024)
+    prefix = rig.ref("a1", "_flytecheckpoints")
+    Checkpoint(rig.store, checkpoint_prefix=prefix).save(write_tree(tmp_path / "state", FILES))
+    restored = Checkpoint(rig.store, checkpoint_prefix=prefix).restore(tmp_path / "r")
+    assert read_tree(restored) == FILES  # 300 000 bytes in five parts, the rest whole
