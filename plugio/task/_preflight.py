@@ -9,8 +9,9 @@ deleted again.
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from plugio import errors
@@ -18,12 +19,14 @@ from plugio.paths import INPUTS_FILE
 from plugio.references import join
 from plugio.storage import DataStore
 from plugio.task._error_document import one_line
+from plugio.task._offload import OffloadPolicy
 
 __all__ = ["PROBE_PREFIX", "PreflightError", "preflight"]
 
 PROBE_PREFIX = ".plugio-preflight-"
 """The name of the probe objects, before a random suffix."""
 
+_OFFLOAD_ENV = "_F_L_MIN_SIZE_MB/_F_L_MAX_SIZE_MB"
 _USAGE = (errors.InvalidReferenceError, errors.ConfigurationError, errors.MissingDependencyError)
 
 
@@ -31,8 +34,9 @@ class PreflightError(errors.PlugioError):
     """A prefix cannot be used; ``usage`` tells a bad prefix from a storage problem.
 
     Attributes:
-        option: The option that gave the prefix (``--outputs``, ...).
-        ref: The prefix.
+        option: The option that gave the prefix (``--outputs``, ...), or
+            ``offloading`` for the offloading sizes.
+        ref: The prefix (or the offloading variables).
         usage: The prefix itself is wrong (scheme, missing extra), not the store.
     """
 
@@ -50,8 +54,9 @@ def preflight(
     inputs: str | None = None,
     raw_output_prefix: str | None = None,
     previous_checkpoint: str = "",
+    environ: Mapping[str, str] = os.environ,
 ) -> None:
-    """Check every prefix before the command runs.
+    """Check every prefix (and the offloading sizes in ``environ``) before the command runs.
 
     Raises:
         PreflightError: The first prefix that cannot be used, and why.
@@ -62,6 +67,10 @@ def preflight(
         ("--raw-output-prefix", raw_output_prefix or ""),
         ("--previous-checkpoint", previous_checkpoint),
     ]
+    try:
+        OffloadPolicy.from_env(environ)
+    except ValueError as exc:
+        raise PreflightError("offloading", _OFFLOAD_ENV, exc, usage=True) from exc
     for option, ref in prefixes:
         if ref:
             with _named(option, ref, usage=True):

@@ -97,3 +97,12 @@ def test_a_good_s3_prefix_runs_and_leaves_no_probe(
     names = sorted(info.ref.rsplit("/", 1)[1] for page in store.list(prefix + "/") for info in page)
     assert "outputs.pb" in names
     assert not [name for name in names if name.startswith(".plugio-preflight-")]
+
+
+def test_bad_offloading_sizes_are_a_usage_error(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    result = run("run", "--outputs", str(tmp_path / "out"), "--", "sh", "-c", MARK,
+                 env={"MARKER": str(marker), "_F_L_MIN_SIZE_MB": "ten"})  # fmt: skip
+    assert result.returncode == 2
+    assert "_F_L_MIN_SIZE_MB" in result.stderr
+    assert not marker.exists()
