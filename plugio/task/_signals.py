@@ -20,7 +20,7 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any
 
@@ -151,13 +151,13 @@ def _kill_group(group: int, signum: int) -> None:
         os.killpg(group, signum)
 
 
-def grace_period_from_env(environ: dict[str, str] | None = None) -> float:
+def grace_period_from_env(environ: Mapping[str, str] = os.environ) -> float:
     """``PLUGIO_RUN_GRACE_PERIOD`` in seconds, else :data:`DEFAULT_GRACE_PERIOD`.
 
     Raises:
         ValueError: The variable is not a non-negative number.
     """
-    value = (environ if environ is not None else os.environ).get(GRACE_PERIOD_ENV, "")
+    value = environ.get(GRACE_PERIOD_ENV, "")
     if not value.strip():
         return DEFAULT_GRACE_PERIOD
     try:
