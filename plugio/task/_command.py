@@ -140,6 +140,8 @@ def run_command(
             if pipe is not None:
                 pipe.close()
     exit_code = process.wait()
+    if is_reaper():
+        reap_children(None)  # the orphans that ended after the command
     oom_after = oom_kill_count()
     oom = oom_before is not None and oom_after is not None and oom_after > oom_before
     return CommandOutcome(exit_code, stderr_tail=tail.text(), oom_killed=oom)
