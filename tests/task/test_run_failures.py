@@ -117,9 +117,9 @@ ORPHANS = textwrap.dedent(
         time.sleep(0.02)
     before = len(zombies())
     reaped = reap_children(keep.pid)
-    alive = keep.poll() is None
+    left, alive = zombies(), keep.poll() is None
     keep.kill()
-    print(before, reaped, zombies() == [], alive, keep.wait())
+    print(before, reaped, left == [], alive, keep.wait())
     """
 )
 
