@@ -40,6 +40,7 @@ __all__ = [
     "own_error",
 ]
 
+_MAX_ERROR_DOCUMENTS = 1000
 OUTPUTS_JSON = "outputs.json"
 ERROR_JSON = "error.json"
 DECK_HTML = "deck.html"
@@ -59,8 +60,8 @@ class WrittenDocuments:
 
     Attributes:
         outputs: ``outputs.pb`` exists.
-        error: The first error document found (``error.pb`` or an
-            ``error-<id>.pb``), read back; None when there is none.
+        error: The error document found (``error.pb``, or the earliest of the
+            workers' ``error-<id>.pb``), read back; None when there is none.
     """
 
     outputs: bool
@@ -86,12 +87,17 @@ def documents_written(store: DataStore, output_prefix: str) -> WrittenDocuments:
         for info in page
         if _is_error_document(info.ref, output_prefix)
     ]
-    error = None
-    if error_refs:
-        ref = sorted(error_refs)[0]
-        document = store.read_protobuf(ref, ErrorDocument)
-        error = ExecutionError.from_container_error(document.error, error_uri=ref)
-    return WrittenDocuments(outputs, error)
+    errors = [
+        ExecutionError.from_container_error(store.read_protobuf(ref, ErrorDocument).error, ref)
+        for ref in sorted(error_refs)[:_MAX_ERROR_DOCUMENTS]
+    ]
+    return WrittenDocuments(outputs, min(errors, key=_when) if errors else None)
+
+
+def _when(error: ExecutionError) -> tuple[bool, float, str]:
+    """The earliest error first, as Flyte's engine picks among workers; undated ones last."""
+    stamp = error.timestamp
+    return (stamp is None, stamp.timestamp() if stamp is not None else 0.0, error.error_uri)
 
 
 def _is_error_document(ref: str, output_prefix: str) -> bool:

@@ -254,3 +254,33 @@ def test_a_reader_of_the_console_that_goes_away_does_not_stop_the_task(tmp_path:
     assert values == {"n": 1}
     lines = StreamReader(DataStore.from_url(str(out)), attempt_stream_prefix(str(out))).read().lines
     assert len(lines) == 20000
+
+
+WORKERS_FAIL = """
+import os, sys
+from datetime import datetime, timezone
+from plugio import DataStore
+from plugio.execution import ErrorKind, ExecutionError
+from plugio.task import write_error_document
+
+out = sys.argv[1]
+store = DataStore.from_url(out)
+env = {"_F_DES": "Earliest"}
+for worker, second in (("worker-1", 30), ("worker-0", 10)):
+    error = ExecutionError(f"USER:{worker}", f"{worker} failed", ErrorKind.USER,
+                           timestamp=datetime(2026, 1, 1, 0, 0, second, tzinfo=timezone.utc))
+    write_error_document(store, out, error, environ={**env, "_F_WN": worker})
+"""
+
+
+def test_the_earliest_of_the_workers_error_documents_is_followed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("run", "--json", "--outputs", str(out), "--",
+                 sys.executable, "-c", WORKERS_FAIL, str(out))  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout.strip().splitlines()[-1])
+    assert document["written_by_command"] is True
+    assert document["error"]["code"] == "USER:worker-0"
+    assert not (out / "error.pb").exists()
+    assert len(list(out.glob("error-*.pb"))) == 2
+    assert head_at(out)["state"] == "failed"
