@@ -52,6 +52,6 @@ def test_sample_task_runs_with_the_plugio_command(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "succeeded" in result.stdout
-    assert "total = 27" in result.stdout
+    assert "total=27" in result.stdout
     assert "counting 27 words" in result.stdout
     assert (tmp_path / "attempt-0" / "outputs.pb").exists()
