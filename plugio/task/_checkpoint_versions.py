@@ -40,7 +40,22 @@ from plugio.task._checkpoint_files import (
     version_ref,
 )
 
-__all__ = ["SaveResult", "Source", "commit", "list_sizes", "read_pointer", "save_object"]
+__all__ = [
+    "LARGE_AT_ONCE",
+    "LARGE_FILE",
+    "SaveResult",
+    "Source",
+    "commit",
+    "list_sizes",
+    "read_pointer",
+    "save_object",
+]
+
+
+LARGE_FILE = 64 * 1024 * 1024
+"""A file at least this large is a large file: it moves in parts, few at a time."""
+LARGE_AT_ONCE = 2
+"""Large files moved at once by one save, which bounds the memory of their parts."""
 
 
 @dataclass(frozen=True)
@@ -134,11 +149,19 @@ async def commit(
     number = int(current.version.split("-")[0]) + 1 if current and current.version else 1
     version = f"{number:08d}-{secrets.token_hex(4)}"
     tally = _Tally(sum(item.size for item in capture.items), progress)
-    jobs = [
-        _placement(store, prefix, version, item, capture, current, base, tally)
-        for item in capture.items
-    ]
-    entries = await bounded_gather(jobs, store.transfer_concurrency)
+    large = [item for item in capture.items if item.size >= LARGE_FILE]
+    small = [item for item in capture.items if item.size < LARGE_FILE]
+    placed = await asyncio.gather(  # large files few at a time: each moves in parallel parts
+        bounded_gather(
+            [_placement(store, prefix, version, i, capture, current, base, tally) for i in large],
+            LARGE_AT_ONCE,
+        ),
+        bounded_gather(
+            [_placement(store, prefix, version, i, capture, current, base, tally) for i in small],
+            store.transfer_concurrency,
+        ),
+    )
+    entries = [*placed[0], *placed[1]]
     kept = ([current.version, *current.kept] if current and current.version else [])[: keep - 1]
     manifest = Manifest(
         state="committed",
