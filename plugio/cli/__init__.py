@@ -20,13 +20,30 @@ __all__ = ["main"]
 
 
 def main() -> None:
-    """Entry point of the ``plugio`` command."""
+    """Entry point of the ``plugio`` command.
+
+    ``plugio run`` holds SIGTERM and SIGINT from its first moment, before the
+    command's imports: a signal then stops the attempt with its error document
+    once the run can write one, or ends the process by that signal if it never
+    gets that far (a usage error, say).
+    """
+    running = sys.argv[1:2] == ["run"]
+    if running:
+        from plugio.task._signals import hold_signals
+
+        hold_signals()
     try:
-        from plugio.cli._app import app
-    except ImportError as exc:  # the cli extra is not installed
-        print(
-            f"plugio: the command needs its extra ({exc.name}): run pip install 'plugio[cli]'",
-            file=sys.stderr,
-        )
-        raise SystemExit(2) from None
-    app()
+        try:
+            from plugio.cli._app import app
+        except ImportError as exc:  # the cli extra is not installed
+            print(
+                f"plugio: the command needs its extra ({exc.name}): run pip install 'plugio[cli]'",
+                file=sys.stderr,
+            )
+            raise SystemExit(2) from None
+        app()
+    finally:
+        if running:
+            from plugio.task._signals import deliver_held
+
+            deliver_held()

@@ -174,6 +174,7 @@ class TaskRun:
         outcome: CommandOutcome | None = None
         try:
             self._writer = self._open_stream()  # first: an attempt stopped early shows as such
+            guard.stop_if_held()
             self._prepare()
             if self.options.on_command_start is not None:
                 self.options.on_command_start()

@@ -31,7 +31,9 @@ __all__ = [
     "Interrupted",
     "SignalGuard",
     "become_subreaper",
+    "deliver_held",
     "grace_period_from_env",
+    "hold_signals",
     "is_reaper",
     "reap_children",
 ]
@@ -42,6 +44,9 @@ DEFAULT_GRACE_PERIOD = 25.0
 """Seconds the command has to stop after a signal: Kubernetes' default
 ``terminationGracePeriodSeconds`` (30) less time to write the error document
 and upload what is left."""
+
+#: SIGTERM and SIGINT received before a guard took over (see :func:`hold_signals`).
+_held: list[int] = []
 
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_GET_CHILD_SUBREAPER = 37
@@ -82,13 +87,24 @@ class SignalGuard:
         self._started = False
         self._previous: dict[int, Any] = {}
         self._timer: threading.Timer | None = None
+        self._held: int | None = None
 
     def install(self) -> None:
-        """Take over SIGTERM and SIGINT (no-op outside the main thread)."""
+        """Take over SIGTERM and SIGINT (no-op outside the main thread), and a signal
+        held since the process started (see :meth:`stop_if_held`)."""
         if threading.current_thread() is not threading.main_thread():
             return
         for signum in FORWARDED_SIGNALS:
             self._previous[signum] = signal.signal(signum, self._handle)
+        if _held:
+            self._held = _held[0]
+            _held.clear()
+
+    def stop_if_held(self) -> None:
+        """Raise :class:`Interrupted` for a signal that arrived before this guard took over."""
+        if self._held is not None and self.received is None:
+            self.received = self._held
+            raise Interrupted(self._held)
 
     def uninstall(self) -> None:
         """Give the signals back to their previous handlers and stop the grace timer."""
@@ -149,6 +165,32 @@ class SignalGuard:
 def _kill_group(group: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # gone already
         os.killpg(group, signum)
+
+
+def hold_signals() -> None:
+    """Hold SIGTERM and SIGINT from now until a :class:`SignalGuard` takes over.
+
+    ``plugio run`` calls this first, before its imports and checks, so that a
+    signal in those first moments stops the attempt as one during its start
+    does (an error document naming it), instead of ending the process with no
+    trace. :func:`deliver_held` ends the process by a signal no guard took.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for signum in FORWARDED_SIGNALS:
+            signal.signal(signum, _hold)
+
+
+def _hold(signum: int, frame: FrameType | None) -> None:
+    _held.append(signum)
+
+
+def deliver_held() -> None:
+    """End this process by the first signal held and not taken by a guard, as it would have."""
+    if _held:
+        signum = _held[0]
+        _held.clear()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
 
 def grace_period_from_env(environ: Mapping[str, str] = os.environ) -> float:

@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -215,3 +216,49 @@ def test_a_stream_that_cannot_be_finished_keeps_its_journal(
     store = DataStore(s3_config(s3_server))
     head = json.loads(store.read_bytes(f"{prefix}/stream/head.json"))
     assert head["state"] == "killed"
+
+
+# Sends SIGTERM to its own process while plugio's command-line code is being
+# imported, then runs ``plugio`` as its console script does: the signal lands
+# in the first moments of ``plugio run``, before any of its own handling.
+_SIGNAL_DURING_IMPORT = """
+import importlib.abc, os, signal, sys
+
+class SignalOnImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "plugio.cli._app":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return None
+
+sys.meta_path.insert(0, SignalOnImport())
+from plugio.cli import main
+sys.argv = ["plugio", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_signal_while_the_command_line_is_still_loading(tmp_path: Path) -> None:
+    out, marker = tmp_path / "out [0]", tmp_path / "ran"
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_DURING_IMPORT, "run", "--outputs", str(out),
+         "--", "sh", "-c", 'touch "$MARKER"'],
+        capture_output=True, text=True, timeout=60, env=environment({"MARKER": str(marker)}),
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 143, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    error = error_at(out)
+    assert (error.code, error.is_recoverable) == ("Interrupted", True)
+    assert "SIGTERM" in error.message
+    assert head_at(out)["state"] == "killed"
+    assert not marker.exists()
+
+
+def test_a_signal_held_for_a_run_that_never_starts_ends_the_process(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_DURING_IMPORT, "run", "--outputs", "s4://bucket/x",
+         "--", "true"],
+        capture_output=True, text=True, timeout=60, env=environment(), check=False,
+    )  # fmt: skip
+    assert done.returncode == -signal.SIGTERM, done.stderr
