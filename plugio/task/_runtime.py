@@ -189,7 +189,8 @@ class TaskRun:
                 self.options.on_command_end()
             result.exit_code = outcome.exit_code
             result.signal = guard.signal_during_command
-            self.checkpoint.save(self.checkpoint_dir)
+            # Blocking: it waits for any earlier save first, so outputs follow a whole save.
+            self.checkpoint.save(self.checkpoint_dir, progress=self.options.progress)
             if not self._check(outcome, guard, result):
                 phase = "convert"
                 values = collect_outputs(self.output_dir, self.options.declared_outputs)
@@ -224,7 +225,7 @@ class TaskRun:
             reader = RemoteFileInputReader(self.store, InputPaths(self.store, self.inputs))
             values = from_literal_map(reader.get(), store=self.store)
             self._materialise(values)
-        self.checkpoint.restore(self.checkpoint_dir)
+        self.checkpoint.restore(self.checkpoint_dir, progress=self.options.progress)
 
     def _materialise(self, values: dict[str, Any]) -> None:
         document: dict[str, Any] = {}
