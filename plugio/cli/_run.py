@@ -22,6 +22,7 @@ from plugio.cli._output import (
     errors,
     plugio_errors,
 )
+from plugio.generation import FlyteGeneration
 from plugio.storage import DataStore, ProgressCallback
 from plugio.task import RunOptions, RunResult, TaskRun
 from plugio.task._preflight import PreflightError
@@ -60,6 +61,15 @@ def run(
             f"killed (env {GRACE_PERIOD_ENV}; default 25).",
         ),
     ] = None,
+    flyte: Annotated[
+        str | None,
+        typer.Option(
+            "--flyte",
+            metavar="1|2",
+            help="The Flyte generation to write for: report name, outputs' form, error rules, "
+            "checkpoint form [env PLUGIO_FLYTE; default 1].",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run COMMAND as a task attempt: inputs in, outputs or an error document out.
@@ -82,6 +92,7 @@ def run(
     """
     with plugio_errors():
         grace = grace_period if grace_period is not None else _grace_from_env()
+        generation = _generation(flyte)
         progress = _progress(as_json)
         task = TaskRun(
             DataStore.from_url(outputs),
@@ -99,6 +110,7 @@ def run(
                 progress=_reporter(progress),
                 on_command_start=progress.stop,
                 on_command_end=progress.start,
+                flyte=generation,
             ),
         )
         _preflight(task)
@@ -123,6 +135,14 @@ def _grace_from_env() -> float:
         return grace_period_from_env()
     except ValueError as exc:
         errors.print(Text(f"error: {exc}"), soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _generation(flyte: str | None) -> FlyteGeneration:
+    try:
+        return FlyteGeneration.parse(flyte) if flyte else FlyteGeneration.from_environment()
+    except ValueError as exc:  # ConfigurationError too
+        errors.print(Text(f"error: --flyte: {exc}" if flyte else f"error: {exc}"), soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from exc
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plugio.core import ErrorDocument
+from plugio.core import ErrorDocument, LiteralMap, NamedLiteral, Outputs
 from plugio.execution import ErrorKind, ExecutionError
+from plugio.generation import FlyteGeneration
 from plugio.literals import BlobRef, LocalBlob, to_literal_map
 from plugio.paths import ERROR_FILE, OUTPUTS_FILE, RemoteCheckpointPaths, random_raw_path
 from plugio.readers import InMemoryOutputReader
@@ -171,8 +172,12 @@ def commit_outputs(
     *,
     environ: Mapping[str, str] = os.environ,
     progress: ProgressCallback | None = None,
+    generation: FlyteGeneration = FlyteGeneration.FLYTE1,
 ) -> None:
     """Upload blobs, write the deck, then ``outputs.pb`` (large literals offloaded).
+
+    For Flyte 2 the outputs keep the order of ``values``, enums are written
+    by name, and the deck is ``report.html``.
 
     Raises:
         LiteralTooLargeError: A literal is at least ``_F_L_MAX_SIZE_MB``.
@@ -180,14 +185,21 @@ def commit_outputs(
     """
     raw_prefix = paths.get_raw_output_prefix()
     uploaded = {name: _upload(store, raw_prefix, value, progress) for name, value in values.items()}
-    literal_map = to_literal_map(uploaded, store=store, raw_output_prefix=raw_prefix)
+    literal_map = to_literal_map(
+        uploaded, store=store, raw_output_prefix=raw_prefix, generation=generation
+    )
     literal_map = offload_literals(
         store, literal_map, paths.get_output_prefix_path(), OffloadPolicy.from_env(environ)
     )
     deck = output_dir / DECK_HTML
     if deck.exists():
-        write_deck(store, paths, deck.read_text(errors="replace"))
-    RemoteFileOutputWriter(store, paths).put(InMemoryOutputReader(literals=literal_map))
+        write_deck(store, paths, deck.read_text(errors="replace"), generation=generation)
+    outputs: LiteralMap | Outputs = literal_map
+    if generation is FlyteGeneration.FLYTE2:
+        named = [NamedLiteral(name=name, value=literal_map.literals[name]) for name in uploaded]
+        outputs = Outputs(literals=named)
+    writer = RemoteFileOutputWriter(store, paths, generation=generation)
+    writer.put(InMemoryOutputReader(literals=outputs))
 
 
 def _upload(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugio.execution import ExecutionError
+from plugio.generation import FlyteGeneration
 from plugio.storage import ProgressCallback
 from plugio.task._signals import DEFAULT_GRACE_PERIOD
 
@@ -31,6 +32,9 @@ class RunOptions:
         on_command_start: Called just before the command starts (a display
             of transfers should end there: the command owns the terminal).
         on_command_end: Called once the command ended.
+        flyte: The Flyte generation whose files the attempt writes: the
+            report's name, the outputs' form, how errors are classified and
+            written, the checkpoint's form.
     """
 
     declared_outputs: Sequence[str] = ()
@@ -42,6 +46,7 @@ class RunOptions:
     progress: ProgressCallback | None = None
     on_command_start: Callable[[], None] | None = None
     on_command_end: Callable[[], None] | None = None
+    flyte: FlyteGeneration = FlyteGeneration.FLYTE1
 
 
 @dataclass

@@ -42,7 +42,7 @@ from typing import Any
 
 from plugio.execution import ExecutionError
 from plugio.literals import BlobRef, LocalBlob, from_literal_map
-from plugio.paths import InputPaths, RemoteCheckpointPaths
+from plugio.paths import DECK_FILES, InputPaths, RemoteCheckpointPaths
 from plugio.readers import RemoteFileInputReader
 from plugio.references import join
 from plugio.storage import DataStore
@@ -57,7 +57,8 @@ from plugio.task._commit import (
     documents_written,
     own_error,
 )
-from plugio.task._error_document import Phase, report_failure, write_error_document
+from plugio.task._error_document import Phase, write_error_document
+from plugio.task._error_rules import error_for_generation, report_failure_for
 from plugio.task._failures import command_failure, interrupted_error
 from plugio.task._metrics import METRICS_ENV, MetricsFile
 from plugio.task._preflight import preflight
@@ -105,10 +106,14 @@ class TaskRun:
     def __post_init__(self) -> None:
         self.raw_prefix = self.raw_output_prefix or join(self.outputs, "raw")
         self.paths = RemoteCheckpointPaths(
-            self.store, self.outputs, self.raw_prefix, self.previous_checkpoint
+            self.store,
+            self.outputs,
+            self.raw_prefix,
+            self.previous_checkpoint,
+            deck_file_name=DECK_FILES[self.options.flyte],
         )
         self.work = Path(self.options.workdir or tempfile.mkdtemp(prefix="plugio-run-"))
-        self.checkpoint = Checkpoint(self.store, self.paths)
+        self.checkpoint = Checkpoint(self.store, self.paths, flyte=self.options.flyte)
         self._writer: StreamWriter | None = None
         self._journal_kept = False
 
@@ -196,7 +201,12 @@ class TaskRun:
                 values = collect_outputs(self.output_dir, self.options.declared_outputs)
                 phase = "platform"
                 commit_outputs(
-                    self.store, self.paths, values, self.output_dir, progress=self.options.progress
+                    self.store,
+                    self.paths,
+                    values,
+                    self.output_dir,
+                    progress=self.options.progress,
+                    generation=self.options.flyte,
                 )
                 result.outputs = _printable(values)
         except Interrupted as stop:
@@ -211,10 +221,13 @@ class TaskRun:
         except (_Stop, OutputsNotFound) as stop:
             return self._failed(result, stop.error)
         except Exception as exc:
-            result.error = report_failure(self.store, self.paths, exc, phase=phase)
+            result.error = report_failure_for(
+                self.store, self.paths, exc, phase=phase, generation=self.options.flyte
+            )
         return result
 
     def _failed(self, result: RunResult, error: ExecutionError) -> RunResult:
+        error = error_for_generation(error, self.options.flyte)
         ref = write_error_document(self.store, self.paths, error)
         result.error = replace(error, error_uri=ref)
         return result
