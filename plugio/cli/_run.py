@@ -37,7 +37,9 @@ def run(
     ] = None,
     raw_output_prefix: Annotated[
         str | None,
-        typer.Option(help="Where blobs and checkpoints go (default: <outputs>/raw)."),
+        typer.Option(
+            help="Where blobs and checkpoints go (default: <outputs>/raw; <outputs> for --flyte 2)."
+        ),
     ] = None,
     previous_checkpoint: Annotated[
         str, typer.Option(help="The previous attempt's checkpoint prefix, to restore.")

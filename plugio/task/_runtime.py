@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from plugio.execution import ExecutionError
+from plugio.generation import FlyteGeneration
 from plugio.literals import BlobRef, LocalBlob, from_literal_map
 from plugio.paths import DECK_FILES, InputPaths, RemoteCheckpointPaths
 from plugio.readers import RemoteFileInputReader
@@ -89,7 +90,8 @@ class TaskRun:
         outputs: The attempt's output prefix.
         inputs: The input prefix holding ``inputs.pb``; None for no inputs.
         raw_output_prefix: Where blobs and the checkpoint go; None for
-            ``<outputs>/raw``.
+            ``<outputs>/raw`` (Flyte 1), or the output prefix itself, as
+            Flyte 2's engine places them (Flyte 2).
         previous_checkpoint: The previous attempt's checkpoint prefix to
             restore; ``""`` for none.
         options: How the attempt runs.
@@ -104,7 +106,8 @@ class TaskRun:
     options: RunOptions = field(default_factory=RunOptions)
 
     def __post_init__(self) -> None:
-        self.raw_prefix = self.raw_output_prefix or join(self.outputs, "raw")
+        default_raw = self.outputs if self.options.flyte is FlyteGeneration.FLYTE2 else None
+        self.raw_prefix = self.raw_output_prefix or default_raw or join(self.outputs, "raw")
         self.paths = RemoteCheckpointPaths(
             self.store,
             self.outputs,

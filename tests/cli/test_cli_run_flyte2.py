@@ -52,6 +52,29 @@ def test_a_flyte2_attempt_writes_ordered_outputs_and_a_report(tmp_path: Path, ho
     assert not (out / "deck.html").exists()
 
 
+def test_raw_data_and_the_checkpoint_live_under_the_attempt(tmp_path: Path) -> None:
+    first, second = tmp_path / "a0" / "1", tmp_path / "a0" / "2"
+    save = 'echo 7 > "$PLUGIO_CHECKPOINT_DIR/step"; echo data > "$PLUGIO_OUTPUT_DIR/model.bin"'
+    result = plugio("run", "--flyte", "2", "--outputs", str(first), "--no-stream", "--",
+                    "sh", "-c", save)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # Flyte 2's layout: one checkpoint object, and the blob, under the attempt's own prefix.
+    assert (first / "_flytecheckpoints").is_file()
+    assert not (first / "raw").exists()
+    blob = from_literal(Outputs.FromString((first / "outputs.pb").read_bytes()).literals[0].value)
+    assert blob.uri.startswith(str(first))
+    resume = (
+        'printf \'{"step": %s}\' "$(cat "$PLUGIO_CHECKPOINT_DIR/step")" '
+        '> "$PLUGIO_OUTPUT_DIR/outputs.json"'
+    )
+    result = plugio("run", "--flyte", "2", "--outputs", str(second), "--no-stream",
+                    "--previous-checkpoint", str(first / "_flytecheckpoints"),
+                    "--", "sh", "-c", resume)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    outputs = Outputs.FromString((second / "outputs.pb").read_bytes())
+    assert from_literal(outputs.literals[0].value) == 7
+
+
 def test_flyte1_stays_the_default(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = plugio("run", "--outputs", str(out), "--no-stream", "--", "sh", "-c", OUTPUTS)
