@@ -78,9 +78,9 @@ def check_nesting(message: Message, serialized: bytes | None = None) -> None:
     ``inputs.pb`` or ``outputs.pb``), Flyte 2's ``Inputs`` or ``Outputs``,
     or a ``Literal`` on its own (an offloaded literal); ``serialized`` is
     its bytes, when the caller has them. A message too small to be too deep
-    (each level costs at least 2
-    bytes) is accepted at once; a larger one when protobuf parses its bytes
-    back; only one that fails is walked, to name the part that is too deep.
+    (each level costs at least 2 bytes) is accepted at once; a larger one
+    when protobuf parses its bytes back; only one that fails is walked, to
+    name the part that is too deep.
 
     Raises:
         LiteralConversionError: some part would be more than
