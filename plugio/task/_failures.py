@@ -14,6 +14,9 @@ killed by another signal                    SYSTEM  yes          ``SYSTEM:Signal
 a non-zero exit code                        USER    no           ``USER:ExitCode<n>``
 ==========================================  ======  ===========  ==========================
 
+(Under ``plugio run --flyte 2`` a non-zero exit is recoverable: Flyte 2 retries a
+user's failure unless it says otherwise.)
+
 ``OOMKilled`` and ``Interrupted`` are the codes Flyte's engine gives a pod
 whose container was OOM-killed or ended by SIGKILL (exit code 137), as a
 retryable failure. A message ends with the last lines of the command's stderr.

@@ -97,6 +97,17 @@ def test_a_failed_flyte2_attempt_has_no_timestamp_or_worker(tmp_path: Path) -> N
     assert error.worker == ""
 
 
+@pytest.mark.parametrize("flyte", ["1", "2"])
+def test_a_non_zero_exit_is_recoverable_by_flyte2s_rules_only(tmp_path: Path, flyte: str) -> None:
+    out = tmp_path / "out"
+    result = plugio("run", "--flyte", flyte, "--outputs", str(out), "--no-stream", "--",
+                    "sh", "-c", "exit 3")  # fmt: skip
+    assert result.returncode == 1
+    error = ErrorDocument.FromString((out / "error.pb").read_bytes()).error
+    assert error.code == "USER:ExitCode3"
+    assert error.kind == (error.RECOVERABLE if flyte == "2" else error.NON_RECOVERABLE)
+
+
 def test_an_output_that_does_not_convert_is_flyte2s_data_validation_error(
     tmp_path: Path,
 ) -> None:
