@@ -6,40 +6,14 @@ what Flyte 2 read, and what plugio reads back.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import enum
 
 import flyte
 import flyte.errors
 import flyte.report
-from pydantic import BaseModel
+from flyte2_live_types import Color, Point, Settings, Shape
 
 env = flyte.TaskEnvironment(name="live")
-
-
-class Color(enum.Enum):
-    RED = "red"
-    GREEN = "green"
-
-
-@dataclasses.dataclass
-class Point:
-    x: int
-    y: float
-    label: str = "p"
-
-
-@dataclasses.dataclass
-class Shape:
-    name: str
-    corners: list[Point]
-    color: Color
-
-
-class Settings(BaseModel):
-    name: str
-    weights: list[float]
 
 
 @env.task

@@ -10,16 +10,14 @@ with ``a0``'s, byte for byte, where they can be the same (see
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import enum
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flyte2_live_types import Color, Point, Settings, Shape
 from flyte2_runtime import A0Result, run_a0
 from flyte2_runtime import flyte2_python as flyte2_python  # the fixture
-from pydantic import BaseModel
 
 from plugio.core import Outputs
 from plugio.execution import ErrorKind
@@ -35,30 +33,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 HERE = Path(__file__).resolve().parent
 MODULE = "flyte2_live_tasks"
 WHEN = dt.datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=dt.timezone.utc)
-
-
-class Color(enum.Enum):
-    RED = "red"
-    GREEN = "green"
-
-
-@dataclasses.dataclass
-class Point:
-    x: int
-    y: float
-    label: str = "p"
-
-
-@dataclasses.dataclass
-class Shape:
-    name: str
-    corners: list[Point]
-    color: Color
-
-
-class Settings(BaseModel):
-    name: str
-    weights: list[float]
 
 
 #: task -> (its inputs by name, in declared order; the Python type of each).
