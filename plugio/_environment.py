@@ -34,7 +34,6 @@ _READ_ELSEWHERE = frozenset(
         "raw_output_prefix",
         "metrics",
         "run_grace_period",
-        "flyte",
     }
 )
 #: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``, ``plugio run``).
@@ -84,13 +83,16 @@ def gather(
     sections: Collection[str],
     arguments: Mapping[str, Any],
     environ: Mapping[str, str] | None = None,
+    *,
+    plain: Collection[str] = (),
 ) -> Gathered:
     """The values ``arguments`` and ``PLUGIO_*`` variables give the top-level ``sections``.
 
-    Every top-level name is a section or a mapping: given whole as JSON
-    (``PLUGIO_S3``) or key by key (``PLUGIO_S3__REGION``, raw text). Values are
-    not checked here, except that a whole section must be a JSON object and a
-    setting must not be given twice by names differing only in case.
+    A top-level name in ``plain`` is one setting, as raw text (``PLUGIO_FLYTE``);
+    any other is a section or a mapping: given whole as JSON (``PLUGIO_S3``) or
+    key by key (``PLUGIO_S3__REGION``, raw text). Values are not checked here,
+    except that a whole section must be a JSON object and a setting must not be
+    given twice by names differing only in case.
     """
     gathered = Gathered()
     found: list[tuple[tuple[str, ...], str, str]] = []
@@ -108,7 +110,8 @@ def gather(
         if path in seen:
             raise ConfigurationError(f"{seen[path]} and {name} set the same setting; keep one")
         seen[path] = name
-        value = _json_object(name, text) if len(path) == 1 else None if text == NULL else text
+        whole = len(path) == 1 and path[0] not in plain
+        value = _json_object(name, text) if whole else None if text == NULL else text
         _put(gathered.values, path, value)
         gathered.origins[path] = name
     for key, value in arguments.items():

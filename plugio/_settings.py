@@ -11,6 +11,7 @@ never the value. No pydantic: building settings loads only the standard library.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Mapping
 from contextlib import suppress
@@ -212,7 +213,20 @@ def _converted(hint: Any, value: Any) -> Any:
         raise _Invalid("must be text")
     if get_origin(hint) is dict:
         return _protocol_options(value)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return _member(hint, value)
     raise TypeError(f"no check for fields of type {hint!r}")
+
+
+def _member(kind: type[enum.Enum], value: Any) -> enum.Enum:
+    """A member of ``kind``, by its own ``parse`` where it has one, else by value."""
+    parse = getattr(kind, "parse", None)
+    try:
+        member: enum.Enum = parse(value) if parse is not None else kind(value)
+    except ValueError:
+        choices = ", ".join(str(member.value) for member in kind)
+        raise _Invalid(f"must be one of {choices}") from None
+    return member
 
 
 def _boolean(value: Any) -> bool:

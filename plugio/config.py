@@ -29,6 +29,7 @@ from typing import Any, Literal
 from plugio._environment import PREFIX, gather, warn_misspelt
 from plugio._settings import Secret, SecretStr, field_hints, section_of
 from plugio._settings import Settings as _Settings
+from plugio.generation import FlyteGeneration
 
 __all__ = [
     "AzureOptions",
@@ -251,6 +252,9 @@ class StorageConfig(_Settings):
     """Env: ``PLUGIO_RETRY__*``."""
     transfer: TransferConfig = field(default_factory=TransferConfig)
     """Env: ``PLUGIO_TRANSFER__*``."""
+    flyte: FlyteGeneration = FlyteGeneration.FLYTE1
+    """The Flyte generation whose files the store's writers, decks, inputs and
+    checkpoints follow when not told (``1`` or ``2``). Env: ``PLUGIO_FLYTE``."""
 
     def __init__(
         self,
@@ -262,6 +266,7 @@ class StorageConfig(_Settings):
         limits: Limits | Mapping[str, Any] | None = None,
         retry: RetryPolicy | Mapping[str, Any] | None = None,
         transfer: TransferConfig | Mapping[str, Any] | None = None,
+        flyte: FlyteGeneration | int | str | None = None,
     ) -> None:
         given = {
             "s3": s3,
@@ -271,9 +276,10 @@ class StorageConfig(_Settings):
             "limits": limits,
             "retry": retry,
             "transfer": transfer,
+            "flyte": flyte,
         }
         arguments = {name: value for name, value in given.items() if value is not None}
-        gathered = gather(self.model_fields, arguments)
+        gathered = gather(self.model_fields, arguments, plain=_PLAIN)
         if gathered.unknown:
             warn_misspelt(gathered.unknown, _variables())
         for name, value in self._checked(gathered.values, gathered, ()).items():
@@ -282,6 +288,10 @@ class StorageConfig(_Settings):
     @classmethod
     def _path(cls) -> tuple[str, ...]:
         return ()
+
+
+#: Top-level settings that are one value, not a section (``PLUGIO_FLYTE=2``).
+_PLAIN = ("flyte",)
 
 
 @cache

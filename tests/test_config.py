@@ -89,7 +89,7 @@ def test_the_table_covers_every_field() -> None:
     listed = {(section, name) for section, name, _, _ in FIELDS}
     every = {(s, name) for s, cls in SECTIONS.items() for name in cls.model_fields}
     assert listed == every
-    assert set(StorageConfig.model_fields) == {*SECTIONS, "protocol_options"}
+    assert set(StorageConfig.model_fields) == {*SECTIONS, "protocol_options", "flyte"}
 
 
 @pytest.mark.parametrize(("section", "name", "text", "expected"), FIELDS)

@@ -94,10 +94,11 @@ def run(
     """
     with plugio_errors():
         grace = grace_period if grace_period is not None else _grace_from_env()
-        generation = _generation(flyte)
+        store = DataStore.from_url(outputs)
+        generation = _generation(flyte, store)
         progress = _progress(as_json)
         task = TaskRun(
-            DataStore.from_url(outputs),
+            store,
             command,
             outputs,
             inputs=inputs,
@@ -140,11 +141,14 @@ def _grace_from_env() -> float:
         raise typer.Exit(EXIT_USAGE) from exc
 
 
-def _generation(flyte: str | None) -> FlyteGeneration:
+def _generation(flyte: str | None, store: DataStore) -> FlyteGeneration:
+    """``--flyte``, else the store's (``PLUGIO_FLYTE``)."""
+    if not flyte:
+        return store.flyte
     try:
-        return FlyteGeneration.parse(flyte) if flyte else FlyteGeneration.from_environment()
-    except ValueError as exc:  # ConfigurationError too
-        errors.print(Text(f"error: --flyte: {exc}" if flyte else f"error: {exc}"), soft_wrap=True)
+        return FlyteGeneration.parse(flyte)
+    except ValueError as exc:
+        errors.print(Text(f"error: --flyte: {exc}"), soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from exc
 
 

@@ -18,6 +18,7 @@ from plugio.storage._translate import translate_error
 
 if TYPE_CHECKING:
     from plugio.config import StorageConfig
+    from plugio.generation import FlyteGeneration
     from plugio.storage._backend import Backend
     from plugio.storage._transfer import Download, Transfer
 
@@ -34,22 +35,17 @@ Refs = builtins.list[str]
 class DataStore:
     """Reads and writes objects on any storage, with plugio's guarantees.
 
-    One store serves every protocol: ``s3://``, ``gs://``, ``abfs://``,
-    ``file://``, ``memory://``, bare local paths and any other fsspec protocol.
-    Every operation has an ``_async`` twin; each face is native where the
-    client allows (no event loop behind a blocking call on local disk or
-    obstore, no thread behind an async call on obstore). Every operation
-    resolves its reference by one key rule (``s3://b/a%20b`` is the object
-    ``a b``; a bare path is literal). Failures are plugio errors naming the
-    reference; transient ones are retried under ``config.retry``, each attempt
-    bounded in time. A store is safe to share between threads, to call from
-    inside a running event loop, and to keep using in a child after ``fork()``
-    (the child makes its own clients and never touches the parent's).
+    One store serves ``s3://``, ``gs://``, ``abfs://``, ``file://``, ``memory://``,
+    bare local paths and any other fsspec protocol. Every operation has an
+    ``_async`` twin, each face native where the client allows, and resolves its
+    reference by one key rule (``s3://b/a%20b`` is the object ``a b``). Failures
+    are plugio errors naming the reference; transient ones are retried under
+    ``config.retry``, each attempt bounded in time. A store is safe to share
+    between threads, inside a running event loop, and in a child after ``fork()``.
 
     Args:
         config: settings; by default from ``PLUGIO_*`` environment variables.
-        base_url: where relative keys of higher layers are rooted (informational
-            here; ``from_url`` sets it).
+        base_url: where higher layers root relative keys (``from_url`` sets it).
         storage_options: extra fsspec options, per protocol, over ``config``.
     """
 
@@ -85,6 +81,11 @@ class DataStore:
     def config(self) -> StorageConfig:
         """The settings this store was built with."""
         return self._config
+
+    @property
+    def flyte(self) -> FlyteGeneration:
+        """``config.flyte``: the Flyte generation this store's writers follow when not told."""
+        return self._config.flyte
 
     @property
     def max_payload_bytes(self) -> int | None:

@@ -91,7 +91,8 @@ class Checkpoint:
         paths: Give ``get_checkpoint_prefix()`` and ``get_previous_checkpoints_prefix()``.
         checkpoint_prefix: Where this attempt saves; ``""`` for nowhere (saving raises).
         previous_checkpoint_prefix: What to restore; ``""`` on a first attempt.
-        flyte: The form saves are written in (restores read either).
+        flyte: The form saves are written in (restores read either); by
+            default the store's generation (``store.flyte``).
         keep: Committed versions kept in Flyte 1's form (at least 1).
 
     Raises:
@@ -106,7 +107,7 @@ class Checkpoint:
         *,
         checkpoint_prefix: str | None = None,
         previous_checkpoint_prefix: str | None = None,
-        flyte: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
+        flyte: FlyteGeneration | int | str | None = None,
         keep: int = 2,
     ) -> None:
         if (paths is None) == (checkpoint_prefix is None and previous_checkpoint_prefix is None):
@@ -120,7 +121,7 @@ class Checkpoint:
         self._prefix = normalized_prefix(checkpoint_prefix)
         self._previous = normalized_prefix(previous_checkpoint_prefix)
         try:
-            self._flyte = FlyteGeneration.parse(flyte)
+            self._flyte = store.flyte if flyte is None else FlyteGeneration.parse(flyte)
         except ValueError as error:
             raise ConfigurationError(str(error)) from None
         self._keep = keep

@@ -31,7 +31,7 @@ def write_deck(
     html: str,
     *,
     max_bytes: int = DEFAULT_DECK_MAX_BYTES,
-    generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
+    generation: FlyteGeneration | int | str | None = None,
 ) -> bool:
     """Store the attempt's HTML deck as UTF-8, best effort; True if it was stored.
 
@@ -47,7 +47,9 @@ def write_deck(
         TypeError: ``html`` is not a ``str``.
         ValueError: ``generation`` is not a Flyte generation.
     """
-    ref, data, complete = _deck_payload(paths_or_output_prefix, html, max_bytes, generation)
+    ref, data, complete = _deck_payload(
+        paths_or_output_prefix, html, max_bytes, store.flyte if generation is None else generation
+    )
     try:
         store.write_bytes(ref, data)
     except (errors.PlugioError, OSError) as exc:
@@ -62,10 +64,12 @@ async def write_deck_async(
     html: str,
     *,
     max_bytes: int = DEFAULT_DECK_MAX_BYTES,
-    generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
+    generation: FlyteGeneration | int | str | None = None,
 ) -> bool:
     """Async twin of :func:`write_deck`."""
-    ref, data, complete = _deck_payload(paths_or_output_prefix, html, max_bytes, generation)
+    ref, data, complete = _deck_payload(
+        paths_or_output_prefix, html, max_bytes, store.flyte if generation is None else generation
+    )
     try:
         await store.write_bytes_async(ref, data)
     except (errors.PlugioError, OSError) as exc:

@@ -95,7 +95,7 @@ def write_inputs(
     values: Values,
     *,
     raw_output_prefix: str | None = None,
-    generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
+    generation: FlyteGeneration | int | str | None = None,
 ) -> str:
     """Convert named inputs and store them as ``<input_prefix>/inputs.pb``; its reference.
 
@@ -115,7 +115,8 @@ def write_inputs(
             ``LiteralMap`` itself.
         raw_output_prefix: Where local files and folders are uploaded (a
             fresh folder each); without it, a local path is refused.
-        generation: The Flyte generation the inputs are for.
+        generation: The Flyte generation the inputs are for; by default the
+            store's (``store.flyte``).
 
     Raises:
         LiteralConversionError: an input cannot be converted, or nests too
@@ -127,7 +128,7 @@ def write_inputs(
     if isinstance(values, LiteralMap):
         check_nesting(values)
         inputs = values
-    elif FlyteGeneration.parse(generation) is FlyteGeneration.FLYTE2:
+    elif _generation_for(store, generation) is FlyteGeneration.FLYTE2:
         inputs = to_inputs(values, store=store, raw_output_prefix=raw_output_prefix)
     else:
         inputs = to_literal_map(values, store=store, raw_output_prefix=raw_output_prefix)
@@ -141,7 +142,7 @@ async def write_inputs_async(
     values: Values,
     *,
     raw_output_prefix: str | None = None,
-    generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
+    generation: FlyteGeneration | int | str | None = None,
 ) -> str:
     """Async twin of :func:`write_inputs`; uploads run concurrently."""
     ref = InputPaths(store, input_prefix).get_input_path()
@@ -150,7 +151,8 @@ async def write_inputs_async(
         check_nesting(values)
         inputs = values
     else:
-        flyte2 = FlyteGeneration.parse(generation) is FlyteGeneration.FLYTE2
+        generation = _generation_for(store, generation)
+        flyte2 = generation is FlyteGeneration.FLYTE2
         literal_map = await to_literal_map_async(
             values, store=store, raw_output_prefix=raw_output_prefix, generation=generation
         )
@@ -239,6 +241,13 @@ async def write_outputs_async(
             literals=[NamedLiteral(name=n, value=literal_map.literals[n]) for n in _names(values)]
         )
     await writer.put_async(InMemoryOutputReader(literals=outputs))
+
+
+def _generation_for(
+    store: DataStore, generation: FlyteGeneration | int | str | None
+) -> FlyteGeneration:
+    """The generation asked for, else the store's."""
+    return store.flyte if generation is None else FlyteGeneration.parse(generation)
 
 
 def _generation_of(

@@ -78,7 +78,8 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
     Args:
         store: the data store to write to.
         paths: where the files go; every path method answers from it.
-        generation: which Flyte generation's files to write (1 by default).
+        generation: which Flyte generation's files to write; by default the
+            store's (``store.flyte``, ``PLUGIO_FLYTE``; Flyte 1 unless set).
     """
 
     def __init__(
@@ -86,11 +87,11 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
         store: DataStore,
         paths: OutputFilePaths,
         *,
-        generation: FlyteGeneration | int | str = FlyteGeneration.FLYTE1,
+        generation: FlyteGeneration | int | str | None = None,
     ) -> None:
         DelegatedOutputPaths.__init__(self, paths)
         self._store = store
-        self._generation = FlyteGeneration.parse(generation)
+        self._generation = store.flyte if generation is None else FlyteGeneration.parse(generation)
 
     @property
     def generation(self) -> FlyteGeneration:

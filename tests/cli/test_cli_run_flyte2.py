@@ -124,7 +124,7 @@ def test_an_output_that_does_not_convert_is_flyte2s_data_validation_error(
 
 @pytest.mark.parametrize(("args", "env", "named"), [
     (["--flyte", "3"], None, "--flyte: not a Flyte generation: '3'"),
-    ([], {"PLUGIO_FLYTE": "two"}, "PLUGIO_FLYTE: not a Flyte generation: 'two'"),
+    ([], {"PLUGIO_FLYTE": "two"}, "PLUGIO_FLYTE: must be one of 1, 2"),
 ])  # fmt: skip
 def test_a_bad_generation_is_a_usage_error(
     tmp_path: Path, args: list[str], env: dict[str, str] | None, named: str
