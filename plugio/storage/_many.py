@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from plugio.errors import (
     ConfigurationError,
@@ -88,15 +88,16 @@ def _job(one: Callable[[str], Awaitable[T]], ref: str) -> Callable[[], Awaitable
 
 
 def _read_directly(store: DataStore, refs: Sequence[str], limit: int | None) -> list[ReadResult]:
-    """Each item's first attempt a direct call of its blocking backend's ``read``."""
-    resolve, reads = store._clients.resolve, _Hooks("read")
+    """Each item's first attempt a direct call of its blocking backend's ``read``
+    (a missing file is an answer, not an error to translate)."""
+    resolve = store._clients.resolve
     end = None if limit is None else limit + 1
     found: list[ReadResult] = []
     for ref in refs:
         backend, key = resolve(ref)
         data: bytes | None
         try:
-            data = reads.of(backend)(key, 0, end)
+            data = backend.call("read", key, 0, end)
         except FileNotFoundError:
             found.append(None)
             continue
@@ -111,31 +112,17 @@ def _read_directly(store: DataStore, refs: Sequence[str], limit: int | None) -> 
 
 def _head_directly(store: DataStore, refs: Sequence[str]) -> list[HeadResult]:
     """Each item's first attempt a direct call of its blocking backend's ``info``."""
-    resolve, infos = store._clients.resolve, _Hooks("info")
+    resolve = store._clients.resolve
     found: list[HeadResult] = []
     for ref in refs:
         backend, key = resolve(ref)
         try:
-            found.append(to_object_info(ref, infos.of(backend)(key)))
+            found.append(to_object_info(ref, backend.call("info", key)))
         except FileNotFoundError:
             found.append(ObjectInfo(ref=ref, exists=False))
         except Exception:
             found.append(_head_answer(ref, _answer(partial(store.head, ref))))
     return found
-
-
-class _Hooks:
-    """One blocking hook of each backend met, looked up once (a blocking backend's
-    ``call`` is the hook itself)."""
-
-    def __init__(self, hook: str) -> None:
-        self.hook = hook
-        self.last: tuple[Any, Callable[..., Any]] | None = None
-
-    def of(self, backend: Any) -> Callable[..., Any]:
-        if self.last is None or self.last[0] is not backend:
-            self.last = (backend, getattr(backend, self.hook))
-        return self.last[1]
 
 
 def _head_answer(ref: str, found: ObjectInfo | PlugioError | None) -> HeadResult:
