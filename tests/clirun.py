@@ -24,8 +24,12 @@ class Result:
 
 
 def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This environment without ``PLUGIO_*`` settings, plus ``extra``."""
-    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("PLUGIO_")}
+    """This environment without ``PLUGIO_*`` settings or Flyte's offloading, plus ``extra``."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().startswith("PLUGIO_") and not k.startswith("_F_")
+    }
     return {**clean, "NO_COLOR": "", **(extra or {})}
 
 
@@ -89,31 +93,41 @@ def plugio_tty(
     return Result(process.wait(), b"".join(chunks).decode(), b"".join(errors).decode())
 
 
-def screen(raw: str) -> list[str]:
-    """The lines a terminal shows after ``raw`` (carriage returns, erase-line, newlines)."""
-    rows = [""]
+def screen(data: str | bytes, columns: int = 100) -> list[str]:
+    """The rows a terminal shows after ``data``, blank ones left out: carriage returns,
+    newlines, erase-line, cursor to column 1, and lines wrapped at ``columns``."""
+    text = data.decode(errors="replace") if isinstance(data, bytes) else data
+    rows: list[list[str]] = [[]]
     column = 0
     index = 0
-    while index < len(raw):
-        char = raw[index]
-        if raw.startswith("\x1b[K", index):
-            rows[-1] = rows[-1][:column]
-            index += 3
-            continue
-        if char == "\x1b":  # other escapes (colours): skip to their final letter
-            end = index + 1
-            while end < len(raw) and not raw[end].isalpha():
+    while index < len(text):
+        char = text[index]
+        if char == "\x1b":  # CSI: honour "erase line" and cursor-to-column-1, skip the rest
+            end = index + 2
+            while end < len(text) and not ("@" <= text[end] <= "~"):
                 end += 1
+            command = text[index + 2 : end + 1]
+            if command.endswith("K"):
+                del rows[-1][column:]
+            elif command.endswith("G"):
+                column = 0
             index = end + 1
             continue
         if char == "\r":
             column = 0
         elif char == "\n":
-            rows.append("")
+            rows.append([])
             column = 0
-        else:
-            line = rows[-1].ljust(column)
-            rows[-1] = line[:column] + char + line[column + 1 :]
+        elif char >= " ":
+            row = rows[-1]
+            if column >= columns:
+                rows.append([])
+                row, column = rows[-1], 0
+            if column < len(row):
+                row[column] = char
+            else:
+                row.append(char)
             column += 1
         index += 1
-    return [row.rstrip() for row in rows if row.strip()]
+    shown = ("".join(row).rstrip() for row in rows)
+    return [row for row in shown if row]

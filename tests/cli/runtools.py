@@ -1,4 +1,7 @@
-"""``plugio run`` in real subprocesses: piped, started in the background, or on a terminal."""
+"""``plugio run`` in real subprocesses: piped, started in the background, or on a terminal.
+
+(The command's path, a clean environment and the terminal's screen come from ``clirun``.)
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,14 @@ import json
 import os
 import select
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from clirun import PLUGIO, environment
+
 from plugio.core import ErrorDocument
 from plugio.execution import ExecutionError
-
-PLUGIO = str(Path(sys.executable).with_name("plugio"))
-
-
-def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This environment without ``PLUGIO_*`` settings or Flyte's offloading, plus ``extra``."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.upper().startswith("PLUGIO_") and not k.startswith("_F_")
-    }
-    return {**clean, **(extra or {})}
 
 
 def run(
@@ -93,41 +85,3 @@ def run_on_terminal(
             break
     os.close(main)
     return process.wait(timeout=10), b"".join(chunks)
-
-
-def screen(data: bytes, columns: int = 100) -> list[str]:
-    """The rows a terminal shows after ``data``: carriage returns, newlines, erase-line."""
-    text = data.decode(errors="replace")
-    rows: list[list[str]] = [[]]
-    column = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\x1b":  # CSI: honour "erase line" and cursor-to-column-1, skip the rest
-            end = index + 2
-            while end < len(text) and not ("@" <= text[end] <= "~"):
-                end += 1
-            command = text[index + 2 : end + 1]
-            if command.endswith("K"):
-                del rows[-1][column:]
-            elif command.endswith("G"):
-                column = 0
-            index = end + 1
-            continue
-        if char == "\r":
-            column = 0
-        elif char == "\n":
-            rows.append([])
-            column = 0
-        elif char >= " ":
-            row = rows[-1]
-            if column >= columns:
-                rows.append([])
-                row, column = rows[-1], 0
-            if column < len(row):
-                row[column] = char
-            else:
-                row.append(char)
-            column += 1
-        index += 1
-    return ["".join(row).rstrip() for row in rows]

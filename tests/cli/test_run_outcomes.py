@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from runtools import PLUGIO, environment, error_at, head_at, run
+from clirun import PLUGIO, environment
+from runtools import error_at, head_at, run
 
 from plugio.core import LiteralMap
 from plugio.execution import ErrorKind

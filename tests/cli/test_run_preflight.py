@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import servers
-from runtools import environment, run
+from clirun import environment
+from runtools import run
 
 # Marks that the command ran: it must not, when a prefix cannot be used.
 MARK = 'touch "$MARKER"'

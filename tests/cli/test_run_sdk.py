@@ -6,7 +6,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from runtools import environment, error_at, head_at, run
+from clirun import environment
+from runtools import error_at, head_at, run
 from sdk_envs import FLYTEKIT, sdk_python
 
 from plugio.execution import ErrorKind

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import servers
-from runtools import PLUGIO, environment, error_at, head_at, run, start
+from clirun import PLUGIO, environment
+from runtools import error_at, head_at, run, start
 
 from plugio.execution import ErrorKind
 

@@ -25,7 +25,7 @@ print("done [ok]")
 
 
 def test_a_progress_bar_ends_as_one_row_on_the_terminal(tmp_path: Path) -> None:
-    from runtools import screen
+    from clirun import screen
 
     inputs = tmp_path / "inputs"
     code, data = run_on_terminal("inputs", "create", str(inputs), "--set", "n=1")
@@ -93,7 +93,7 @@ def test_ctrl_c_on_the_terminal_reaches_the_command_once(tmp_path: Path) -> None
     import subprocess
     import termios
 
-    from runtools import PLUGIO, environment, screen
+    from clirun import PLUGIO, environment, screen
 
     out = tmp_path / "out"
     main, child = os.openpty()
