@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from plugio.errors import ConfigurationError, NotFoundError
-from plugio.task._checkpoint_files import VALUE_FILE
+from plugio.task._checkpoint_files import VALUE_FILE, file_sha256
 
 __all__ = [
     "Capture",
@@ -155,7 +155,7 @@ def _capture_one(
 def stage_file(local: str, staged: str, mode: CaptureMode) -> tuple[str, str, int]:
     """Stage ``local`` at ``staged`` as ``mode`` says; the file to upload, its hash and size."""
     if mode == "none":
-        return local, _hash_file(local), os.path.getsize(local)
+        return local, file_sha256(local), os.path.getsize(local)
     os.makedirs(os.path.dirname(staged), exist_ok=True)
     if mode == "link":
         try:
@@ -163,7 +163,7 @@ def stage_file(local: str, staged: str, mode: CaptureMode) -> tuple[str, str, in
         except OSError:
             pass  # another file system, or links refused: copy instead
         else:
-            return staged, _hash_file(staged), os.path.getsize(staged)
+            return staged, file_sha256(staged), os.path.getsize(staged)
     with open(local, "rb") as reader:
         digest, size = _spool(reader, staged)
     return staged, digest, size
@@ -178,14 +178,6 @@ def _spool(reader: IO[bytes], target: str) -> tuple[str, int]:
             writer.write(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
-
-
-def _hash_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_COPY_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def stat_key(path: str) -> _StatKey:
