@@ -105,21 +105,10 @@ def error_from_exception(
 def error_for_generation(
     error: ExecutionError, generation: FlyteGeneration | int | str
 ) -> ExecutionError:
-    """``error`` as ``generation`` stores it.
-
-    Flyte 2 keeps no timestamp or worker, and takes a user's failure as
-    recoverable unless it says otherwise: a command's non-zero exit is then
-    retried, as Flyte 2's runtime retries a task's plain exception. (A command
-    that could not be started stays not recoverable: a retry cannot start it.)
-    """
-    if FlyteGeneration.parse(generation) is not FlyteGeneration.FLYTE2:
-        return error
-    recoverable = error.is_recoverable or error.code.startswith(_EXIT_CODE)
-    return replace(error, timestamp=None, worker="", is_recoverable=recoverable)
-
-
-#: The code of a command's non-zero exit (see :mod:`plugio.task._failures`).
-_EXIT_CODE = "USER:ExitCode"
+    """``error`` as ``generation`` stores it: Flyte 2 keeps no timestamp or worker."""
+    if FlyteGeneration.parse(generation) is FlyteGeneration.FLYTE2:
+        return replace(error, timestamp=None, worker="")
+    return error
 
 
 def report_failure_for(

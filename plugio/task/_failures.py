@@ -29,6 +29,7 @@ import signal
 from collections.abc import Sequence
 
 from plugio.execution import ErrorKind, ExecutionError
+from plugio.generation import FlyteGeneration
 from plugio.task._command import CommandOutcome
 
 __all__ = ["command_failure", "interrupted_error"]
@@ -36,8 +37,16 @@ __all__ = ["command_failure", "interrupted_error"]
 _SIGKILL_EXIT = 128 + signal.SIGKILL
 
 
-def command_failure(outcome: CommandOutcome, command: Sequence[str]) -> ExecutionError | None:
-    """The error of a command that ended as ``outcome``; None when it succeeded."""
+def command_failure(
+    outcome: CommandOutcome,
+    command: Sequence[str],
+    generation: FlyteGeneration = FlyteGeneration.FLYTE1,
+) -> ExecutionError | None:
+    """The error of a command that ended as ``outcome``; None when it succeeded.
+
+    A non-zero exit is recoverable for Flyte 2, which retries a user's failure
+    unless it says otherwise, and not for Flyte 1.
+    """
     shown = _shown(command)
     if outcome.start_error is not None:
         return _start_failure(outcome.start_error, shown)
@@ -56,7 +65,8 @@ def command_failure(outcome: CommandOutcome, command: Sequence[str]) -> Executio
         message = f"the command was killed by {name}: {shown}"
         return _error(f"SYSTEM:Signal{name}", message, outcome, ErrorKind.SYSTEM, recoverable=True)
     message = f"the command exited with code {code}: {shown}"
-    return _error(f"USER:ExitCode{code}", message, outcome, ErrorKind.USER, recoverable=False)
+    recoverable = generation is FlyteGeneration.FLYTE2
+    return _error(f"USER:ExitCode{code}", message, outcome, ErrorKind.USER, recoverable=recoverable)
 
 
 def interrupted_error(

@@ -333,7 +333,11 @@ class TaskRun:
                 )
             )
         own = self.output_dir / ERROR_JSON
-        failure = own_error(own) if own.exists() else command_failure(outcome, self.command)
+        failure: ExecutionError | None
+        if own.exists():
+            failure = own_error(own)
+        else:
+            failure = command_failure(outcome, self.command, self.options.flyte)
         if failure is not None:
             raise _Stop(failure)
         result.written_by_command = written is not None and written.outputs
