@@ -77,6 +77,7 @@ if _typing.TYPE_CHECKING:
     from plugio.storage import (
         DataStore,
         ObjectInfo,
+        Piece,
         ProgressCallback,
         bounded_gather,
         decode_message,
@@ -144,6 +145,7 @@ _LAZY = {
     "parse_reference": "plugio.references",
     "DataStore": "plugio.storage",
     "ObjectInfo": "plugio.storage",
+    "Piece": "plugio.storage",
     "ProgressCallback": "plugio.storage",
     "bounded_gather": "plugio.storage",
     "decode_message": "plugio.storage",
@@ -194,6 +196,7 @@ __all__ = [
     "PayloadError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "Piece",
     "PlugioError",
     "ProgressCallback",
     "RawOutputPaths",

@@ -22,6 +22,7 @@ The hooks, each taking the backend's key (see ``_keys``):
 ``copy(key, target_key)``          inside the store
 ``download(key, local, progress)`` one object to a local file
 ``upload(local, key, progress, chunk_size)``  one local file
+``compose(key, parts)``            one object from ranges (where ``composes``)
 =================================  ==========================================
 """
 
@@ -52,11 +53,13 @@ class Backend(ABC):
         prefers_blocking: batches are fastest one by one through the blocking
             face (no network round trips to overlap).
         keyed_by_url: keys follow the one key rule of ``_keys`` (else fsspec's).
+        composes: the ``compose`` hook is there (see ``_compose``).
     """
 
     protocol: str
     prefers_blocking: ClassVar[bool] = False
     keyed_by_url: ClassVar[bool] = True
+    composes: bool = False
 
     @abstractmethod
     def call(self, hook: str, *args: Any) -> Any:

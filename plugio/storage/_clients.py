@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from plugio.errors import InvalidReferenceError
 from plugio.storage import _fork
 from plugio.storage._keys import local_key, locate, protocol_of
-from plugio.storage._model import ProgressCallback
+from plugio.storage._model import ObjectInfo, ProgressCallback
 from plugio.storage._operations import Steps, drive, drive_async
 from plugio.storage._protocols import canonical_protocol
 from plugio.storage._redact import config_secrets, option_secrets, protect
@@ -18,7 +19,8 @@ from plugio.storage._retry import retrying, retrying_sync
 if TYPE_CHECKING:
     from plugio.config import StorageConfig
     from plugio.storage._backend import Backend
-    from plugio.storage._transfer import Transfer
+    from plugio.storage._compose import Part, Piece
+    from plugio.storage._transfer import Download, Transfer, Upload
 
 __all__ = ["Clients"]
 
@@ -101,6 +103,47 @@ class Clients:
             self.secrets,
             lambda: drive_async(backend, steps()),
         )
+
+    def compose_plan(
+        self, target_ref: str, pieces: Sequence[Piece]
+    ) -> tuple[Backend, str, list[Part]]:
+        """The backend, target key and parts of a compose, all in one store.
+
+        Raises:
+            ValueError: pieces no store takes.
+            NotImplementedError: the store cannot compose.
+            InvalidReferenceError: a stored piece is in another store.
+        """
+        from plugio.storage._compose import check_pieces
+
+        check_pieces(pieces, target_ref)
+        backend, key = self.resolve(target_ref)
+        if not backend.composes:
+            raise NotImplementedError(f"{target_ref}: this store cannot compose objects")
+        parts = [
+            (piece.source, piece.start, piece.end, True)
+            if piece.local
+            else (self.resolve_pair(piece.source, target_ref)[1], piece.start, piece.end, False)
+            for piece in pieces
+        ]
+        return backend, key, parts
+
+    def upload_plan(
+        self, local_path: str | os.PathLike[str], ref: str, progress: ProgressCallback | None
+    ) -> tuple[Transfer, list[Upload]]:
+        """How to upload a local file, or a folder's files, to ``ref``."""
+        from plugio.storage._transfer import plan_upload
+
+        _, key = self.resolve(ref)
+        return self.transfer(ref, progress), plan_upload(os.fspath(local_path), ref, key)
+
+    def download_plan(
+        self, ref: str, local_path: str, info: ObjectInfo, found: list[ObjectInfo]
+    ) -> list[Download]:
+        """How to download the object ``ref`` (``info``), or the objects ``found`` under it."""
+        from plugio.storage._transfer import plan_get
+
+        return plan_get(lambda listed: self.resolve(listed)[1], ref, local_path, info, found)
 
     def transfer(self, ref: str, progress: ProgressCallback | None) -> Transfer:
         """The settings of a bulk transfer to or from ``ref``."""

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from fsspec.callbacks import Callback
 
 from plugio.storage._backend import ATTEMPT_DEADLINE, Backend, BlockingBackend, Info
+from plugio.storage._compose import Part, compose_s3, read_range
 from plugio.storage._keys import is_temporary
 from plugio.storage._model import FileProgress
 
@@ -127,6 +128,17 @@ class MemoryBackend(SyncFsspecBackend):
     """fsspec's in-memory filesystem; its calls never block, so both faces run inline."""
 
     keyed_by_url = True
+    composes = True
+
+    def compose(self, path: str, parts: list[Part]) -> None:
+        pieces = []
+        for source, start, end, local in parts:
+            read = read_range if local else self.fs.cat_file
+            piece = read(source, start, end)
+            if len(piece) != end - start:
+                raise FileNotFoundError(f"{source}: shorter than the range {start}-{end}")
+            pieces.append(piece)
+        self.fs.pipe_file(path, b"".join(pieces))
 
     async def call_async(self, hook: str, *args: Any) -> Any:
         return self.call(hook, *args)
@@ -282,6 +294,7 @@ class S3fsBackend(AsyncFsspecBackend):
     """s3fs, with a bare HEAD for metadata (s3fs's own info lists on a miss)."""
 
     keyed_by_url = True
+    composes = True
 
     def __init__(self, fs: Any, protocol: str, make: Callable[..., Any] | None = None) -> None:
         super().__init__(fs, protocol, make)
@@ -296,6 +309,9 @@ class S3fsBackend(AsyncFsspecBackend):
         from plugio.storage._sweep import sweep_async
 
         await sweep_async(self.fs, key_prefix)
+
+    async def compose_async(self, path: str, parts: list[Part]) -> None:
+        await compose_s3(self.fs, path, parts)
 
     async def info_async(self, path: str) -> Info:
         bucket, key, version = self.fs.split_path(path)

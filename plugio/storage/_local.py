@@ -8,6 +8,7 @@ import shutil
 from typing import Any
 
 from plugio.storage._backend import BlockingBackend, Info
+from plugio.storage._compose import Part, compose_local
 from plugio.storage._keys import is_temporary, remove_if_stale, temporary_name
 from plugio.storage._model import FileProgress
 
@@ -23,6 +24,7 @@ class LocalBackend(BlockingBackend):
     """Files at the absolute paths the key rule gives (``file://`` and bare paths)."""
 
     protocol = "file"
+    composes = True
 
     @property
     def filesystem(self) -> Any:
@@ -96,6 +98,16 @@ class LocalBackend(BlockingBackend):
 
     def upload(self, local_path: str, path: str, progress: FileProgress, chunk_size: int) -> None:
         copy_local_file(local_path, path, progress, chunk_size)
+
+    def compose(self, path: str, parts: list[Part]) -> None:
+        """Copy each range in the kernel into a temporary file renamed into place."""
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        temporary = temporary_name(path)
+        try:
+            compose_local(path, parts, temporary)
+            os.replace(temporary, path)
+        finally:
+            remove_quietly(temporary)
 
     def open(self, path: str, mode: str, block_size: int) -> Any:
         if mode == "rb":

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["FileProgress", "ObjectInfo", "ProgressCallback", "to_object_info"]
+__all__ = [
+    "FileProgress",
+    "ObjectInfo",
+    "ProgressCallback",
+    "check_page_size",
+    "pages",
+    "to_object_info",
+]
 
 ProgressCallback = Callable[[int, int], None]
 """Called as a transfer moves: ``(bytes_done, bytes_total)``, from any thread."""
@@ -106,3 +113,15 @@ def _modified(info: Mapping[str, Any]) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def check_page_size(page_size: int) -> None:
+    """Refuse a listing's page size below 1, before anything is listed."""
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+
+
+def pages(items: list[ObjectInfo], page_size: int) -> Iterator[list[ObjectInfo]]:
+    """``items`` in pages of ``page_size``."""
+    for start in range(0, len(items), page_size):
+        yield items[start : start + page_size]

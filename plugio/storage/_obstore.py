@@ -15,15 +15,17 @@ import threading
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from plugio.storage._backend import Backend, Info
+from plugio.storage._compose import Part, compose_s3_blocking
 from plugio.storage._keys import is_temporary
 from plugio.storage._model import FileProgress
-from plugio.storage._protocols import mark_obstore_used
+from plugio.storage._protocols import installed, mark_obstore_used
 from plugio.storage._streams import AbortableWriter, ReaderFile, WriterFile
+from plugio.storage._sweep import sweep_blocking
 
-__all__ = ["ObstoreBackend", "s3_store_config"]
+__all__ = ["ObstoreBackend"]
 
 T = TypeVar("T")
 
@@ -34,25 +36,6 @@ PART_CONCURRENCY = 8
 PART_BUDGET = 128 * 1024 * 1024
 
 
-def s3_store_config(s3: Any) -> dict[str, Any]:
-    """The ``S3Store`` settings of ``S3Options`` (credentials revealed)."""
-    config: dict[str, Any] = {}
-    if s3.endpoint_url:
-        config["endpoint"] = s3.endpoint_url
-    if s3.region:
-        config["region"] = s3.region
-    for key, value in (
-        ("access_key_id", s3.access_key_id),
-        ("secret_access_key", s3.secret_access_key),
-        ("token", s3.session_token),
-    ):
-        if value is not None:
-            config[key] = value.get_secret_value()
-    if s3.anonymous:
-        config["skip_signature"] = True
-    return config
-
-
 class ObstoreBackend(Backend):
     """S3 through obstore: one ``S3Store`` per bucket, built on first use.
 
@@ -60,7 +43,7 @@ class ObstoreBackend(Backend):
         config: the ``S3Store`` settings (endpoint, region, credentials).
         connect_timeout: seconds to establish a connection.
         attempt_timeout: seconds one request may take; None for obstore's default.
-        sweeper_options: s3fs's arguments for the same store, to abort stale uploads.
+        sweeper_options: s3fs's arguments for the same store (to sweep and compose).
     """
 
     protocol = "s3"
@@ -88,6 +71,7 @@ class ObstoreBackend(Backend):
         self._large_uploads = 0
         self._filesystem: Any = None
         self.sweeper_options = sweeper_options
+        self.composes = sweeper_options is not None and installed("s3fs")
 
     # -- the faces ------------------------------------------------------------
     def call(self, hook: str, *args: Any) -> Any:
@@ -271,17 +255,19 @@ class ObstoreBackend(Backend):
                 max_concurrency=parts,
             )
 
+    def compose(self, path: str, parts: list[Part]) -> None:
+        compose_s3_blocking(self.sweeper_options or {}, path, parts)  # obstore has no part copy
+
+    async def compose_async(self, path: str, parts: list[Part]) -> None:
+        await _in_thread(self.compose, path, parts)  # rare: a large file, partly changed
+
     def sweep(self, key_prefix: str) -> None:
         """Abort stale multipart uploads, through s3fs (obstore cannot list them)."""
-        from plugio.storage._sweep import sweep_blocking
-
         if self.sweeper_options is not None:
             sweep_blocking(self.sweeper_options, key_prefix)
 
     async def sweep_async(self, key_prefix: str) -> None:
-        import asyncio
-
-        await asyncio.to_thread(self.sweep, key_prefix)  # rare: once per large upload
+        await _in_thread(self.sweep, key_prefix)  # rare: once per large upload
 
     def open(self, path: str, mode: str, block_size: int) -> Any:
         """A streaming reader, or a writer that uploads in parts and aborts on error."""
@@ -344,6 +330,12 @@ class ObstoreBackend(Backend):
         return parts()
 
 
+async def _in_thread(hook: Any, *args: Any) -> Any:
+    import asyncio
+
+    return await asyncio.to_thread(hook, *args)
+
+
 def _mode(if_absent: bool) -> Literal["create", "overwrite"]:
     return "create" if if_absent else "overwrite"
 
@@ -371,7 +363,7 @@ def _listed(store: Any, folder: str) -> Iterator[Mapping[str, Any]]:
     import obstore
 
     for batch in obstore.list(store, folder.rstrip("/") or None, chunk_size=1000):
-        for meta in _in(batch):
+        for meta in cast("Sequence[Mapping[str, Any]]", batch):
             if meta["path"].startswith(folder) and not meta["path"].endswith("/"):
                 yield meta
 
@@ -382,13 +374,9 @@ async def _listed_async(store: Any, folder: str) -> Any:
 
     stream: Any = obstore.list(store, folder.rstrip("/") or None, chunk_size=1000)
     async for batch in stream:
-        for meta in _in(batch):
+        for meta in cast("Sequence[Mapping[str, Any]]", batch):
             if meta["path"].startswith(folder) and not meta["path"].endswith("/"):
                 yield meta
-
-
-def _in(batch: Any) -> Sequence[Mapping[str, Any]]:
-    return batch  # type: ignore[no-any-return]
 
 
 def _chunks(path: str, chunk_size: int, progress: FileProgress) -> Iterator[bytes]:

@@ -16,11 +16,13 @@ from google.protobuf.message import DecodeError, Message
 
 from plugio.errors import CorruptPayloadError, PayloadTooLargeError
 from plugio.storage._backend import Backend
+from plugio.storage._compose import Part
 from plugio.storage._model import ObjectInfo, to_object_info
 from plugio.storage._translate import is_invalid_range
 
 __all__ = [
     "Steps",
+    "compose",
     "copy",
     "decode_message",
     "delete",
@@ -128,6 +130,11 @@ def find(key_prefix: str, reference: Callable[[str], str]) -> Steps[list[ObjectI
 def copy(key: str, target_key: str) -> Steps[None]:
     """Copy one object inside the store."""
     yield ("copy", key, target_key)
+
+
+def compose(key: str, parts: list[Part]) -> Steps[None]:
+    """Write one object from ranges of stored objects and local files (see ``_compose``)."""
+    yield ("compose", key, parts)
 
 
 def decode_message(data: bytes, message_type: type[M], ref: str) -> M:

@@ -51,14 +51,33 @@ def create_backend(
     if protocol == "s3" and s3_client(protocol, config.s3, config.protocol_options, options) == (
         "obstore"
     ):
-        from plugio.storage._obstore import ObstoreBackend, s3_store_config
+        from plugio.storage._obstore import ObstoreBackend
 
-        store_config = s3_store_config(config.s3)
+        store_config = _obstore_config(config.s3)
         connect, attempt = _timeouts(config)
         sweeper = config.s3.storage_options()
         backend = ObstoreBackend(store_config, connect, attempt, sweeper_options=sweeper)
         return backend, store_config
     return _fsspec_backend(protocol, config, options)
+
+
+def _obstore_config(s3: Any) -> dict[str, Any]:
+    """The ``S3Store`` settings of ``S3Options`` (credentials revealed)."""
+    config: dict[str, Any] = {}
+    if s3.endpoint_url:
+        config["endpoint"] = s3.endpoint_url
+    if s3.region:
+        config["region"] = s3.region
+    for key, value in (
+        ("access_key_id", s3.access_key_id),
+        ("secret_access_key", s3.secret_access_key),
+        ("token", s3.session_token),
+    ):
+        if value is not None:
+            config[key] = value.get_secret_value()
+    if s3.anonymous:
+        config["skip_signature"] = True
+    return config
 
 
 def _fsspec_backend(

@@ -13,14 +13,14 @@ from plugio.errors import PlugioError
 from plugio.storage import _operations as ops
 from plugio.storage._clients import Clients
 from plugio.storage._keys import protocol_of, reference_of
-from plugio.storage._model import ObjectInfo, ProgressCallback
+from plugio.storage._model import ObjectInfo, ProgressCallback, check_page_size, pages
 from plugio.storage._translate import translate_error
 
 if TYPE_CHECKING:
     from plugio.config import StorageConfig
     from plugio.generation import FlyteGeneration
     from plugio.storage._backend import Backend
-    from plugio.storage._transfer import Download, Transfer
+    from plugio.storage._compose import Piece
 
 __all__ = ["DataStore"]
 
@@ -276,22 +276,45 @@ class DataStore:
         an empty iteration, not an error. Each listed reference reads exactly
         the object listed, whatever its key holds (``%``, ``#``, spaces ...).
         """
-        _check_page_size(page_size)
+        check_page_size(page_size)
         backend, key = self._clients.resolve(prefix, folder=prefix.endswith("/"))
         found = self._clients.run(backend, prefix, "list", lambda: self._find(backend, key, prefix))
-        yield from _pages(found, page_size)
+        yield from pages(found, page_size)
 
     async def list_async(
         self, prefix: str, *, page_size: int = 1000
     ) -> AsyncIterator[builtins.list[ObjectInfo]]:
         """Async twin of :meth:`list`."""
-        _check_page_size(page_size)
+        check_page_size(page_size)
         backend, key = self._clients.resolve(prefix, folder=prefix.endswith("/"))
         found = await self._clients.run_async(
             backend, prefix, "list", lambda: self._find(backend, key, prefix)
         )
-        for page in _pages(found, page_size):
+        for page in pages(found, page_size):
             yield page
+
+    # -- compose ------------------------------------------------------------
+    def composes(self, ref: str) -> bool:
+        """Whether :meth:`compose` can write ``ref``; where not, store the whole file."""
+        return self._clients.backend(protocol_of(ref)).composes
+
+    def compose(self, target_ref: str, pieces: Sequence[Piece]) -> None:
+        """Write ``target_ref`` from ranges of stored objects and local files, in order.
+
+        Only local pieces are sent; stored ones are copied inside the store.
+        The target is replaced atomically. Raises ``NotImplementedError`` where
+        the store cannot compose (:meth:`composes`), ``ValueError`` for pieces
+        no store takes (see ``Piece``).
+        """
+        backend, key, parts = self._clients.compose_plan(target_ref, pieces)
+        self._clients.run(backend, target_ref, "compose", lambda: ops.compose(key, parts))
+
+    async def compose_async(self, target_ref: str, pieces: Sequence[Piece]) -> None:
+        """Async twin of :meth:`compose`."""
+        backend, key, parts = self._clients.compose_plan(target_ref, pieces)
+        await self._clients.run_async(
+            backend, target_ref, "compose", lambda: ops.compose(key, parts)
+        )
 
     # -- files and folders --------------------------------------------------
     def put(self, local_path: LocalPath, ref: str, *, progress: Progress = None) -> Refs:
@@ -302,7 +325,7 @@ class DataStore:
         """
         from plugio.storage import _transfer
 
-        transfer, files = self._upload_plan(local_path, ref, progress)
+        transfer, files = self._clients.upload_plan(local_path, ref, progress)
         return _transfer.upload(transfer, files)
 
     async def put_async(
@@ -311,7 +334,7 @@ class DataStore:
         """Async twin of :meth:`put`."""
         from plugio.storage import _transfer
 
-        transfer, files = self._upload_plan(local_path, ref, progress)
+        transfer, files = self._clients.upload_plan(local_path, ref, progress)
         return await _transfer.upload_async(transfer, files)
 
     def get(self, ref: str, local_path: LocalPath, *, progress: Progress = None) -> Refs:
@@ -324,7 +347,7 @@ class DataStore:
 
         info = self.head(ref)
         found = [] if info.exists else [item for page in self.list(_folder(ref)) for item in page]
-        plan = self._download_plan(ref, os.fspath(local_path), info, found)
+        plan = self._clients.download_plan(ref, os.fspath(local_path), info, found)
         return _transfer.download(self._clients.transfer(ref, progress), plan)
 
     async def get_async(
@@ -337,7 +360,7 @@ class DataStore:
         found = []
         if not info.exists:
             found = [item async for page in self.list_async(_folder(ref)) for item in page]
-        plan = self._download_plan(ref, os.fspath(local_path), info, found)
+        plan = self._clients.download_plan(ref, os.fspath(local_path), info, found)
         return await _transfer.download_async(self._clients.transfer(ref, progress), plan)
 
     def open(self, ref: str, mode: str = "rb", **kwargs: Any) -> Any:
@@ -363,23 +386,6 @@ class DataStore:
             return ops.find(key, lambda name: reference_of(prefix, name))
         return ops.find(key, lambda name: backend.reference_of(prefix, name))
 
-    def _upload_plan(
-        self, local_path: str | os.PathLike[str], ref: str, progress: ProgressCallback | None
-    ) -> tuple[Transfer, builtins.list[Any]]:
-        from plugio.storage._transfer import plan_upload
-
-        _, key = self._clients.resolve(ref)
-        return self._clients.transfer(ref, progress), plan_upload(os.fspath(local_path), ref, key)
-
-    def _download_plan(
-        self, ref: str, local_path: str, info: ObjectInfo, found: builtins.list[ObjectInfo]
-    ) -> builtins.list[Download]:
-        from plugio.storage._transfer import plan_get
-
-        return plan_get(
-            lambda listed: self._clients.resolve(listed)[1], ref, local_path, info, found
-        )
-
     def _limit(self, limit: Any) -> int | None:
         if limit is _CONFIG_LIMIT:
             return self._config.limits.max_payload_bytes
@@ -388,13 +394,3 @@ class DataStore:
 
 def _folder(ref: str) -> str:
     return ref.rstrip("/") + "/"
-
-
-def _check_page_size(page_size: int) -> None:
-    if page_size < 1:
-        raise ValueError("page_size must be at least 1")
-
-
-def _pages(items: list[ObjectInfo], page_size: int) -> Iterator[list[ObjectInfo]]:
-    for start in range(0, len(items), page_size):
-        yield items[start : start + page_size]
