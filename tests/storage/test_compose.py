@@ -12,12 +12,12 @@ import os
 from pathlib import Path
 
 import pytest
+from rig import Rig
 
 from plugio.errors import NotFoundError
 from plugio.references import parse_reference
 from plugio.storage import Piece
 from plugio.storage._compose import MIN_PIECE
-from tests.rig import Rig
 
 MIB = 1024 * 1024
 COMPOSING = {"memory", "local", "s3", "s3fs"}
