@@ -10,7 +10,6 @@ cache recorded, and is never read again.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import threading
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from plugio.errors import ConfigurationError, NotFoundError
-from plugio.task._checkpoint_files import VALUE_FILE, file_sha256
+from plugio.task._checkpoint_files import VALUE_FILE, ContentHash, Digest, file_digest
 
 __all__ = [
     "Capture",
@@ -44,7 +43,7 @@ class Item:
     """One file of a captured save.
 
     ``staged`` is the local file to upload, or None when the file looked
-    unchanged (its ``sha256`` is the one recorded then); ``source`` is the
+    unchanged (its digest is the one recorded then); ``source`` is the
     caller's path, read again only if nothing else holds those bytes.
     """
 
@@ -52,7 +51,12 @@ class Item:
     source: str
     staged: str | None
     size: int
-    sha256: str
+    digest: Digest
+
+    @property
+    def sha256(self) -> str:
+        """What names its bytes (see :class:`Digest`)."""
+        return self.digest.sha256
 
 
 @dataclass
@@ -70,19 +74,19 @@ class Capture:
 
 
 class StatCache:
-    """What the last captures saw of each local file: its stat key and SHA-256."""
+    """What the last captures saw of each local file: its stat key and digest."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, tuple[_StatKey, str]] = {}
+        self._seen: dict[str, tuple[_StatKey, Digest]] = {}
         self._lock = threading.Lock()
 
-    def known(self, path: str, key: _StatKey) -> str | None:
-        """The SHA-256 recorded for ``path`` if its stat key is still ``key``."""
+    def known(self, path: str, key: _StatKey) -> Digest | None:
+        """The digest recorded for ``path`` if its stat key is still ``key``."""
         with self._lock:
             seen = self._seen.get(path)
         return seen[1] if seen is not None and seen[0] == key else None
 
-    def record(self, path: str, key: _StatKey, digest: str) -> None:
+    def record(self, path: str, key: _StatKey, digest: Digest) -> None:
         """Remember that ``path`` with stat key ``key`` holds ``digest``."""
         with self._lock:
             self._seen[path] = (key, digest)
@@ -152,10 +156,10 @@ def _capture_one(
     return Item(name, local, staged, size, digest)
 
 
-def stage_file(local: str, staged: str, mode: CaptureMode) -> tuple[str, str, int]:
-    """Stage ``local`` at ``staged`` as ``mode`` says; the file to upload, its hash and size."""
+def stage_file(local: str, staged: str, mode: CaptureMode) -> tuple[str, Digest, int]:
+    """Stage ``local`` at ``staged`` as ``mode`` says; the file to upload, its digest and size."""
     if mode == "none":
-        return local, file_sha256(local), os.path.getsize(local)
+        return local, file_digest(local), os.path.getsize(local)
     os.makedirs(os.path.dirname(staged), exist_ok=True)
     if mode == "link":
         try:
@@ -163,21 +167,21 @@ def stage_file(local: str, staged: str, mode: CaptureMode) -> tuple[str, str, in
         except OSError:
             pass  # another file system, or links refused: copy instead
         else:
-            return staged, file_sha256(staged), os.path.getsize(staged)
+            return staged, file_digest(staged), os.path.getsize(staged)
     with open(local, "rb") as reader:
         digest, size = _spool(reader, staged)
     return staged, digest, size
 
 
-def _spool(reader: IO[bytes], target: str) -> tuple[str, int]:
-    """Copy ``reader`` to ``target``, hashing on the way; its SHA-256 and size."""
-    digest, size = hashlib.sha256(), 0
+def _spool(reader: IO[bytes], target: str) -> tuple[Digest, int]:
+    """Copy ``reader`` to ``target``, hashing on the way; its digest and size."""
+    hasher, size = ContentHash(), 0
     with open(target, "wb") as writer:
         while chunk := reader.read(_COPY_CHUNK):
-            digest.update(chunk)
+            hasher.update(chunk)
             writer.write(chunk)
             size += len(chunk)
-    return digest.hexdigest(), size
+    return hasher.digest(), size
 
 
 def stat_key(path: str) -> _StatKey:

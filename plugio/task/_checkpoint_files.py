@@ -2,8 +2,15 @@
 
 The manifest (its states and what a restore trusts are described in
 :mod:`plugio.task._checkpoints`) lists every file of one saved version with
-its size and SHA-256, and the version whose folder holds its bytes: an
+its size and digest, and the version whose folder holds its bytes: an
 unchanged file is referenced, never stored twice.
+
+A file of more than :data:`CHUNK_SIZE` bytes is hashed in chunks of that size
+(format 3): its entry lists each chunk's SHA-256, and its ``sha256`` is the
+SHA-256 of those digests one after the other. A save then stores again only
+the chunks that changed, where the store can compose an object, and a restore
+checks each chunk as it arrives, in parallel. A smaller file's ``sha256`` is
+the SHA-256 of its bytes, as is every file's in formats 1 and 2.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import dataclasses
 import hashlib
 import os
 import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
@@ -21,18 +30,22 @@ from plugio.errors import PayloadError
 from plugio.references import parse_reference
 
 __all__ = [
+    "CHUNK_SIZE",
     "MANIFEST_SUFFIX",
     "VALUE_FILE",
     "VERSIONS_SUFFIX",
+    "ContentHash",
+    "Digest",
     "Manifest",
     "ManifestEntry",
-    "file_sha256",
+    "file_digest",
+    "file_matches",
     "move_into",
     "normalized_prefix",
     "object_ref",
+    "of_chunks",
     "parse_manifest",
     "relative_name",
-    "sha256",
     "version_ref",
 ]
 
@@ -42,7 +55,70 @@ VERSIONS_SUFFIX = ".plugio-versions"
 """Appended to the checkpoint prefix: the folder holding every kept version."""
 VALUE_FILE = "_dst_cp"
 """The file a stream or a single value is saved as (flytekit's name)."""
-CHUNK = 1024 * 1024
+CHUNK_SIZE = 16 * 1024 * 1024
+"""A file larger than this is hashed, stored again and checked in chunks of this size."""
+_READ = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What a file's bytes hash to: ``sha256``, and its chunks' digests when it has several."""
+
+    sha256: str
+    chunks: tuple[str, ...] = ()
+
+
+def of_chunks(chunks: Sequence[str]) -> str:
+    """The ``sha256`` of a file with ``chunks``: the SHA-256 of their digests, in order."""
+    return hashlib.sha256(b"".join(bytes.fromhex(chunk) for chunk in chunks)).hexdigest()
+
+
+class ContentHash:
+    """Hashes bytes given in any pieces into a :class:`Digest`, chunk by chunk, in one pass.
+
+    With ``whole``, the SHA-256 of all the bytes too: what a large file's entry
+    of formats 1 and 2 names.
+    """
+
+    def __init__(self, *, whole: bool = False) -> None:
+        self._chunk = hashlib.sha256()
+        self._filled = 0
+        self._done: list[bytes] = []
+        self._whole = hashlib.sha256() if whole else None
+
+    def update(self, data: bytes | memoryview) -> None:
+        """Hash the next bytes."""
+        view = memoryview(data)
+        if self._whole is not None:
+            self._whole.update(view)
+        while view:
+            taken = view[: CHUNK_SIZE - self._filled]
+            self._chunk.update(taken)
+            self._filled += len(taken)
+            view = view[len(taken) :]
+            if self._filled == CHUNK_SIZE:
+                self._done.append(self._chunk.digest())
+                self._chunk, self._filled = hashlib.sha256(), 0
+
+    def digest(self) -> Digest:
+        """The digest of every byte given."""
+        last = [self._chunk.digest()] if self._filled or not self._done else []
+        chunks = [*self._done, *last]
+        if len(chunks) == 1:
+            return Digest(chunks[0].hex())
+        listed = tuple(chunk.hex() for chunk in chunks)
+        return Digest(of_chunks(listed), listed)
+
+    def checks(self, entry: ManifestEntry) -> bool:
+        """Whether the bytes given are those ``entry`` names."""
+        if self._whole is not None and not entry.chunks:
+            return self._whole.hexdigest() == entry.sha256
+        return self.digest() == entry.digest
+
+    @classmethod
+    def checking(cls, entry: ManifestEntry) -> ContentHash:
+        """A hash to check bytes against ``entry`` (whole too: a large file of formats 1-2)."""
+        return cls(whole=not entry.chunks and entry.size > CHUNK_SIZE)
 
 
 class ManifestEntry(BaseModel):
@@ -56,6 +132,12 @@ class ManifestEntry(BaseModel):
     size: int
     sha256: str
     version: str = ""
+    chunks: list[str] = []
+
+    @property
+    def digest(self) -> Digest:
+        """Its digest, as a capture computes it."""
+        return Digest(self.sha256, tuple(self.chunks))
 
 
 class Manifest(BaseModel):
@@ -68,7 +150,9 @@ class Manifest(BaseModel):
     folder (what Flyte's SDK reads) holds in full.
     """
 
-    format: Literal["plugio-checkpoint/1", "plugio-checkpoint/2"] = "plugio-checkpoint/2"
+    format: Literal["plugio-checkpoint/1", "plugio-checkpoint/2", "plugio-checkpoint/3"] = (
+        "plugio-checkpoint/3"
+    )
     state: Literal["pending", "committed"]
     base: str = ""
     version: str = ""
@@ -93,6 +177,9 @@ def parse_manifest(data: bytes, ref: str) -> Manifest:
     except ValidationError as error:
         detail = error.errors()[0]["msg"] if error.errors() else "invalid"
         raise PayloadError(f"not a checkpoint manifest ({detail})", ref) from None
+    uneven = [entry.path for entry in manifest.files if entry.chunks and not _adds_up(entry)]
+    if uneven:
+        raise PayloadError(f"a checkpoint manifest's chunks do not add up: {uneven[:1]}", ref)
     outside = [entry.path for entry in manifest.files if not _is_relative(entry.path)]
     if outside or not all(_is_relative(v) for v in (*manifest.kept, manifest.version) if v):
         raise PayloadError(f"a checkpoint manifest names a path outside: {outside[:1]}", ref)
@@ -140,18 +227,22 @@ def relative_name(prefix: str, ref: str) -> str:
     return parsed.key[len(folder) + 1 :] if folder else parsed.key
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 of a local file, in hex, read in bounded chunks."""
-    digest = hashlib.sha256()
+def file_digest(path: str | os.PathLike[str]) -> Digest:
+    """The :class:`Digest` of a local file, read in bounded pieces."""
+    hasher = ContentHash()
     with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        while data := handle.read(_READ):
+            hasher.update(data)
+    return hasher.digest()
 
 
-def sha256(data: bytes) -> str:
-    """The SHA-256 of ``data``, in hex, as the manifest records it."""
-    return hashlib.sha256(data).hexdigest()
+def file_matches(entry: ManifestEntry, path: str | os.PathLike[str]) -> bool:
+    """Whether the local file at ``path`` holds the bytes ``entry`` names."""
+    hasher = ContentHash.checking(entry)
+    with open(path, "rb") as handle:
+        while data := handle.read(_READ):
+            hasher.update(data)
+    return hasher.checks(entry)
 
 
 def move_into(staging: Path, target: Path) -> list[str]:
@@ -169,6 +260,12 @@ def move_into(staging: Path, target: Path) -> list[str]:
         destination.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging.joinpath(*name.split("/")), destination)
     return names
+
+
+def _adds_up(entry: ManifestEntry) -> bool:
+    """Whether ``entry``'s chunks cover its size and its digest is theirs."""
+    count = -(-entry.size // CHUNK_SIZE)
+    return len(entry.chunks) == count > 1 and of_chunks(entry.chunks) == entry.sha256
 
 
 def _is_relative(name: str) -> bool:

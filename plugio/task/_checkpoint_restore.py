@@ -10,6 +10,7 @@ restore cannot read raises a typed error naming the path: it never reports
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import os
 import shutil
@@ -22,16 +23,16 @@ from pathlib import Path
 from typing import Literal
 
 from plugio.errors import NotFoundError, PayloadError
-from plugio.references import parse_reference
 from plugio.storage import DataStore, ProgressCallback, bounded_gather
 from plugio.task._checkpoint_capture import StatCache, stat_key
 from plugio.task._checkpoint_files import (
+    CHUNK_SIZE,
+    ContentHash,
     Manifest,
     ManifestEntry,
-    file_sha256,
+    file_matches,
     move_into,
     object_ref,
-    sha256,
     version_ref,
 )
 from plugio.task._checkpoint_versions import Source, list_sizes, read_pointer
@@ -133,7 +134,7 @@ async def restore_found(
     if found.manifest is not None:
         for entry in found.manifest.files:  # a next save knows these files without reading them
             local = str(target.joinpath(*entry.path.split("/")))
-            cache.record(local, stat_key(local), entry.sha256)
+            cache.record(local, stat_key(local), entry.digest)
     version = found.manifest.version if found.manifest is not None else ""
     seconds = time.monotonic() - started
     result = RestoreResult(found.prefix, found.form, version, len(names), downloaded or 0, seconds)
@@ -155,15 +156,13 @@ async def _fetch_version(
             local = staging.joinpath(*entry.path.split("/"))
             local.parent.mkdir(parents=True, exist_ok=True)
             try:
-                await _download(store, ref, local, entry.size)
+                checked = await _download(store, ref, local, entry)
             except NotFoundError:
                 raise PayloadError(
                     f"a committed checkpoint file is missing: {entry.path}", ref
                 ) from None
-            if await asyncio.to_thread(file_sha256, local) != entry.sha256:
-                raise PayloadError(
-                    f"a checkpoint file differs from its manifest: {entry.path}", ref
-                )
+            if not checked and not await asyncio.to_thread(file_matches, entry, local):
+                raise _differs(entry, ref)
             done[0] += entry.size
             if progress is not None:
                 progress(done[0], total)
@@ -175,44 +174,62 @@ async def _fetch_version(
 
 
 RANGED_MIN = 64 * 1024 * 1024
-"""A file at least this large is restored in parallel ranged parts."""
-RANGED_PART = 16 * 1024 * 1024
+"""A file of formats 1 and 2 at least this large is restored in parallel ranged parts."""
 _READ = 4 * 1024 * 1024
 
 
-async def _download(store: DataStore, ref: str, local: Path, size: int) -> None:
-    """Download ``ref`` to ``local``: a large object in parallel ranged parts, bounded memory."""
-    if size < RANGED_MIN or parse_reference(ref).scheme in ("", "file"):
+async def _download(store: DataStore, ref: str, local: Path, entry: ManifestEntry) -> bool:
+    """Download ``ref`` to ``local``; True when its bytes were checked on the way.
+
+    From a store over the network, a file with chunks comes in parallel ranged
+    parts, one per chunk, each checked as it arrives; a large file without
+    (formats 1 and 2) comes in parts too, checked afterwards. Memory stays
+    bounded: a part holds at most a few MiB at a time. Local disk and memory
+    have no round trip to overlap: a file is copied whole, then checked.
+    """
+    if store.prefers_blocking(ref) or (not entry.chunks and entry.size < RANGED_MIN):
         await store.get_async(ref, local)
-        return
+        return False
+    expected = entry.chunks or [""] * -(-entry.size // CHUNK_SIZE)
     with open(local, "wb") as handle:
-        handle.truncate(size)
-    offsets = range(0, size, RANGED_PART)
+        handle.truncate(entry.size)
     parts = [
-        _part(store, ref, local, offset, min(RANGED_PART, size - offset)) for offset in offsets
+        _part(store, ref, local, entry, number * CHUNK_SIZE, digest)
+        for number, digest in enumerate(expected)
     ]
     await bounded_gather(parts, store.transfer_concurrency)
+    return bool(entry.chunks)
 
 
 def _part(
-    store: DataStore, ref: str, local: Path, offset: int, length: int
+    store: DataStore, ref: str, local: Path, entry: ManifestEntry, offset: int, digest: str
 ) -> Callable[[], Awaitable[None]]:
+    """A job downloading the chunk at ``offset``, checked against ``digest`` when given."""
+    length = min(CHUNK_SIZE, entry.size - offset)
+
     def fetch() -> None:
-        position, left = offset, length
+        position, left, hasher = offset, length, hashlib.sha256()
         descriptor = os.open(local, os.O_WRONLY)
         try:
-            with store.open(ref, "rb", block_size=min(length, RANGED_PART)) as reader:
+            with store.open(ref, "rb", block_size=min(length, _READ)) as reader:
                 reader.seek(position)
                 while left:
                     chunk = reader.read(min(left, _READ))
                     if not chunk:
                         raise PayloadError("a checkpoint file is shorter than its manifest", ref)
+                    hasher.update(chunk)
                     os.pwrite(descriptor, chunk, position)
                     position, left = position + len(chunk), left - len(chunk)
         finally:
             os.close(descriptor)
+        if digest and hasher.hexdigest() != digest:
+            raise _differs(entry, ref)
 
     return lambda: asyncio.to_thread(fetch)
+
+
+def _differs(entry: ManifestEntry, ref: str) -> PayloadError:
+    return PayloadError(f"a checkpoint file differs from its manifest: {entry.path}", ref)
 
 
 async def _fetch_object(
@@ -272,8 +289,11 @@ async def read_value(store: DataStore, found: Found) -> bytes | None:
         version_ref(found.prefix, entry) if found.manifest else object_ref(found.prefix, entry.path)
     )
     data = await store.read_bytes_async(ref)
-    if found.manifest is not None and sha256(data) != entry.sha256:
-        raise PayloadError(f"a checkpoint file differs from its manifest: {entry.path}", ref)
+    if found.manifest is not None:
+        hasher = ContentHash.checking(entry)
+        hasher.update(data)
+        if not hasher.checks(entry):
+            raise _differs(entry, ref)
     return data
 
 

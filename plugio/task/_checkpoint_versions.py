@@ -29,6 +29,7 @@ from plugio.generation import FlyteGeneration
 from plugio.references import parse_reference
 from plugio.storage import DataStore, ProgressCallback, bounded_gather
 from plugio.task._checkpoint_capture import Capture, Item, stage_file
+from plugio.task._checkpoint_chunks import changed_pieces, compose, stored_before
 from plugio.task._checkpoint_files import (
     MANIFEST_SUFFIX,
     VERSIONS_SUFFIX,
@@ -68,7 +69,8 @@ class SaveResult:
         files: Files in the checkpoint.
         bytes_total: Their bytes.
         bytes_uploaded: Bytes sent to the store.
-        bytes_copied: Bytes copied inside the store from the previous attempt.
+        bytes_copied: Bytes copied inside the store: files the previous attempt
+            holds, and the unchanged chunks of a file that partly changed.
         bytes_unchanged: Bytes of files an earlier version already holds.
         seconds: From the capture's start to the commit and cleanup.
         blocked_seconds: How long the caller waited (the capture, for a
@@ -205,13 +207,14 @@ def _placement(
 
     async def place() -> ManifestEntry:
         held = _holding(current, item) if current is not None else None
+        chunks = list(item.digest.chunks)
+        entry = ManifestEntry(
+            path=item.name, size=item.size, sha256=item.sha256, version=version, chunks=chunks
+        )
         if held is not None and held.version:  # an earlier version of this prefix holds it
             tally.unchanged += item.size
             tally.moved(item.size)
-            return ManifestEntry(
-                path=item.name, size=item.size, sha256=item.sha256, version=held.version
-            )
-        entry = ManifestEntry(path=item.name, size=item.size, sha256=item.sha256, version=version)
+            return entry.model_copy(update={"version": held.version})
         target = version_ref(prefix, entry)
         copied = _holding(base.manifest, item) if base is not None else None
         if copied is not None and await _copy(store, version_ref(base.prefix, copied), target):  # type: ignore[union-attr]
@@ -222,10 +225,19 @@ def _placement(
         if staged is None:  # the save that staged these bytes never committed: read them again
             again = os.path.join(capture.scratch, "again", item.name)
             restaged, digest, size = await asyncio.to_thread(stage_file, item.source, again, "copy")
-            entry = entry.model_copy(update={"sha256": digest, "size": size})
+            update = {"sha256": digest.sha256, "chunks": list(digest.chunks), "size": size}
+            entry = entry.model_copy(update=update)
             staged = restaged
-        await store.put_async(staged, target)
-        tally.uploaded += entry.size
+        before = (base.prefix, base.manifest) if base is not None else None
+        earlier = stored_before(entry, (prefix, current), before)
+        pieces = changed_pieces(entry, staged, *earlier) if earlier is not None else []
+        if await compose(store, target, pieces):  # only the chunks that changed
+            sent = sum(piece.size for piece in pieces if piece.local)
+            tally.uploaded += sent
+            tally.copied += entry.size - sent
+        else:
+            await store.put_async(staged, target)
+            tally.uploaded += entry.size
         tally.moved(entry.size)
         return entry
 

@@ -9,7 +9,7 @@ restores whichever form it finds.
 save: its files go to a new version folder beside the checkpoint,
 ``<prefix>.plugio-versions/<version>/``, and it becomes the current one by
 one atomic write of the pointer ``<prefix>.plugio-manifest.json`` (every
-file's path, size, SHA-256 and the version holding its bytes). Only then is
+file's path, size, digest and the version holding its bytes). Only then is
 the folder ``<prefix>/`` that Flyte 1's SDK reads brought to the new files
 (changed files only, copied inside the store), and versions beyond ``keep``
 deleted. A process killed at any moment leaves the last committed save
@@ -34,7 +34,9 @@ wrote (no pointer) are taken as they are. What cannot be read raises a
 times and inode equal what the last capture of this object saw is not read
 again; a changed-looking one is hashed, and its bytes are referenced when an
 earlier version holds them, copied inside the store when the previous
-attempt does, and uploaded otherwise (large files in parallel parts).
+attempt does, and uploaded otherwise (large files in parallel parts; a
+file in chunks that partly changed sends only its changed chunks, where the
+store composes objects).
 
 **In the background.** ``save(..., wait=False)`` returns once the changed
 files are staged (copied or hard-linked into a private folder); uploads run

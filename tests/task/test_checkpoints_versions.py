@@ -19,8 +19,7 @@ from plugio.generation import FlyteGeneration
 from plugio.storage import DataStore, ProgressCallback
 from plugio.task import MANIFEST_SUFFIX, Checkpoint, SaveHandle
 from plugio.task import _checkpoint_capture as capture_module
-from plugio.task import _checkpoint_restore as restore_module
-from plugio.task._checkpoint_files import VERSIONS_SUFFIX, Manifest
+from plugio.task._checkpoint_files import CHUNK_SIZE, VERSIONS_SUFFIX, Manifest, version_ref
 from plugio.task._checkpoint_restore import PAYLOAD_FILE
 
 FILES = {
@@ -336,12 +335,48 @@ def test_async_background_saves_and_flush(tmp_path: Path) -> None:
     assert Checkpoint(DataStore(), checkpoint_prefix=prefix).read() == b"2"
 
 
-def test_large_files_are_restored_in_ranged_parts(
-    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_large_file_is_restored_in_parts_each_checked_as_it_arrives(
+    rig: Rig, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(restore_module, "RANGED_MIN", 100_000)
-    monkeypatch.setattr(restore_module, "RANGED_PART", 64 * 1024)
     prefix = rig.ref("a1", "_flytecheckpoints")
-    Checkpoint(rig.store, checkpoint_prefix=prefix).save(write_tree(tmp_path / "state", FILES))
+    large = {"weights/shard 1%.bin": os.urandom(2 * CHUNK_SIZE + 1000), **FILES}
+    Checkpoint(rig.store, checkpoint_prefix=prefix).save(write_tree(tmp_path / "state", large))
+    (entry,) = [e for e in pointer(rig.store, prefix).files if e.path == "weights/shard 1%.bin"]
+    assert len(entry.chunks) == 3  # two whole chunks and 1000 bytes
     restored = Checkpoint(rig.store, checkpoint_prefix=prefix).restore(tmp_path / "r")
-    assert read_tree(restored) == FILES  # 300 000 bytes in five parts, the rest whole
+    assert read_tree(restored) == large
+    stored = version_ref(prefix, entry)
+    damaged = bytearray(large["weights/shard 1%.bin"])
+    damaged[CHUNK_SIZE + 5] ^= 1  # one bit of the middle chunk
+    rig.store.write_bytes(stored, bytes(damaged))
+    with pytest.raises(PayloadError, match=r"differs from its manifest: weights/shard 1%\.bin"):
+        Checkpoint(rig.store, checkpoint_prefix=prefix).restore(tmp_path / "again")
+    assert not (tmp_path / "again" / "weights").exists()  # nothing half-restored
+
+
+def test_a_changed_middle_of_a_large_file_sends_only_that_chunk(rig: Rig, tmp_path: Path) -> None:
+    prefix = rig.ref("a1", "_flytecheckpoints")
+    data = bytearray(os.urandom(4 * CHUNK_SIZE))
+    state = write_tree(tmp_path / "state", {"model weights #1.bin": bytes(data), **FILES})
+    checkpoint = Checkpoint(rig.store, checkpoint_prefix=prefix)
+    first = checkpoint.save(state)
+    assert first is not None
+    assert first.bytes_uploaded == first.bytes_total
+    data[2 * CHUNK_SIZE + 100 : 2 * CHUNK_SIZE + 1124] = os.urandom(1024)  # inside chunk 3 of 4
+    (state / "model weights #1.bin").write_bytes(bytes(data))
+    second = checkpoint.save(state)
+    assert second is not None
+    if rig.store.composes(prefix):
+        assert (second.bytes_uploaded, second.bytes_copied) == (CHUNK_SIZE, 3 * CHUNK_SIZE)
+    else:  # GCS and Azure: the whole file again
+        assert (second.bytes_uploaded, second.bytes_copied) == (4 * CHUNK_SIZE, 0)
+    restored = Checkpoint(rig.store, checkpoint_prefix=prefix).restore(tmp_path / "r")
+    assert read_tree(restored) == {"model weights #1.bin": bytes(data), **FILES}
+    grown = bytes(data) + b"tail"  # a file that grew: its last chunk is new
+    (state / "model weights #1.bin").write_bytes(grown)
+    third = checkpoint.save(state)
+    assert third is not None
+    if rig.store.composes(prefix):
+        assert third.bytes_uploaded == 4
+    restored = Checkpoint(rig.store, checkpoint_prefix=prefix).restore(tmp_path / "r2")
+    assert read_tree(restored)["model weights #1.bin"] == grown
