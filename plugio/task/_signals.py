@@ -40,6 +40,7 @@ __all__ = [
 
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 GRACE_PERIOD_ENV = "PLUGIO_RUN_GRACE_PERIOD"
+_GRACE_SETTING = GRACE_PERIOD_ENV.removeprefix("PLUGIO_").lower()
 DEFAULT_GRACE_PERIOD = 25.0
 """Seconds the command has to stop after a signal: Kubernetes' default
 ``terminationGracePeriodSeconds`` (30) less time to write the error document
@@ -193,13 +194,18 @@ def deliver_held() -> None:
         os.kill(os.getpid(), signum)
 
 
-def grace_period_from_env(environ: Mapping[str, str] = os.environ) -> float:
+def grace_period_from_env(environ: Mapping[str, str] | None = None) -> float:
     """``PLUGIO_RUN_GRACE_PERIOD`` in seconds, else :data:`DEFAULT_GRACE_PERIOD`.
+
+    Read by the one reader of ``PLUGIO_*`` settings (names case-insensitive).
 
     Raises:
         ValueError: The variable is not a non-negative number.
     """
-    value = environ.get(GRACE_PERIOD_ENV, "")
+    from plugio._environment import gather
+
+    found = gather({_GRACE_SETTING}, {}, environ, plain={_GRACE_SETTING})
+    value = str(found.values.get(_GRACE_SETTING) or "")
     if not value.strip():
         return DEFAULT_GRACE_PERIOD
     try:
@@ -207,7 +213,8 @@ def grace_period_from_env(environ: Mapping[str, str] = os.environ) -> float:
     except ValueError:
         seconds = -1.0
     if not seconds >= 0:
-        raise ValueError(f"{GRACE_PERIOD_ENV} must be a number of seconds >= 0, not {value!r}")
+        name = found.name((_GRACE_SETTING,))
+        raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
     return seconds
 
 
