@@ -19,9 +19,11 @@ whole file instead. Every piece but the last must hold at least
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from plugio.storage._concurrency import bounded_gather
 
 __all__ = [
     "MAX_PIECES",
@@ -140,12 +142,12 @@ async def compose_s3(files: Any, key: str, parts: Sequence[Part]) -> None:
     bucket, _, name = key.partition("/")
     started = await files._call_s3("create_multipart_upload", Bucket=bucket, Key=name)
     upload = started["UploadId"]
-    gate = asyncio.Semaphore(_S3_AT_ONCE)
 
-    async def send(number: int, part: Part) -> dict[str, Any]:
+    def send(number: int, part: Part) -> Callable[[], Awaitable[dict[str, Any]]]:
         source, start, end, local = part
         base = {"Bucket": bucket, "Key": name, "UploadId": upload, "PartNumber": number}
-        async with gate:
+
+        async def run() -> dict[str, Any]:
             if local:
                 body = await asyncio.to_thread(read_range, source, start, end)
                 answer = await files._call_s3("upload_part", Body=body, **base)
@@ -159,14 +161,17 @@ async def compose_s3(files: Any, key: str, parts: Sequence[Part]) -> None:
             )
             return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
 
-    try:
-        sent = await asyncio.gather(*(send(n, part) for n, part in enumerate(parts, 1)))
+        return run
+
+    try:  # the first failure cancels the parts still running
+        jobs = [send(number, part) for number, part in enumerate(parts, 1)]
+        sent = await bounded_gather(jobs, _S3_AT_ONCE)
         await files._call_s3(
             "complete_multipart_upload",
             Bucket=bucket,
             Key=name,
             UploadId=upload,
-            MultipartUpload={"Parts": list(sent)},
+            MultipartUpload={"Parts": sent},
         )
     except BaseException:
         try:  # what is left if this fails is aborted by the sweep before a large upload
