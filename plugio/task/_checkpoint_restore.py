@@ -184,7 +184,7 @@ async def _download(store: DataStore, ref: str, local: Path, entry: ManifestEntr
     From a store over the network, a file with chunks comes in parallel ranged
     parts, one per chunk, each checked as it arrives; a large file without
     (formats 1 and 2) comes in parts too, checked afterwards. Memory stays
-    bounded: a part holds at most a few MiB at a time. Local disk and memory
+    bounded: a part holds at most one chunk at a time. Local disk and memory
     have no round trip to overlap: a file is copied whole, then checked.
     """
     if store.prefers_blocking(ref) or (not entry.chunks and entry.size < RANGED_MIN):
@@ -211,7 +211,7 @@ def _part(
         position, left, hasher = offset, length, hashlib.sha256()
         descriptor = os.open(local, os.O_WRONLY)
         try:
-            with store.open(ref, "rb", block_size=min(length, _READ)) as reader:
+            with store.open(ref, "rb", block_size=length) as reader:
                 reader.seek(position)
                 while left:
                     chunk = reader.read(min(left, _READ))
