@@ -52,13 +52,21 @@ def shape(total: int) -> dict[str, int]:
 
 
 def changes(files: dict[str, int]) -> list[list[list[Any]]]:
-    """For each save after the first: the files rewritten before it."""
+    """For each save after the first: what changes before it.
+
+    One optimizer shard and 15 small files are rewritten whole, and 16 MiB in
+    the middle of one weight shard (rows a step updated) are rewritten in
+    place: ``[path, bytes]`` or ``[path, bytes, offset]``.
+    """
     small = sorted(name for name in files if name.startswith("state/"))
     plan = []
     for save in range(1, SAVES):
         shard = f"optimizer/shard-{(save - 1) % 4}.pt"
+        weights = f"model-{(save - 1) % 4:05d}-of-00004.safetensors"
+        region = min(16 * MIB, files[weights] // 4)
         picked = small[(save - 1) * CHANGED_SMALL : save * CHANGED_SMALL]
-        plan.append([[name, files[name]] for name in (shard, *picked)])
+        rewritten = [[name, files[name]] for name in (shard, *picked)]
+        plan.append([*rewritten, [weights, region, files[weights] // 3]])
     return plan
 
 

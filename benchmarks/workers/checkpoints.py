@@ -5,7 +5,8 @@ Parameters (JSON on stdin): ``contender`` (``plugio``, ``plugio-background``,
 (the model-shaped checkpoint folder, changed between saves in place),
 ``prefix`` (where the checkpoint goes), ``saves``, ``changes`` (a list, per
 save after the first, of ``[relative path, bytes]`` to rewrite with new
-random bytes) and ``target`` (the restore's folder). Prints one JSON object:
+random bytes, or ``[relative path, bytes, offset]`` to overwrite that many
+in place) and ``target`` (the restore's folder). Prints one JSON object:
 per save the seconds the caller was blocked and the bytes uploaded, or the
 restore's seconds and bytes; and the process's peak memory.
 """
@@ -25,10 +26,12 @@ KEPT: list[Any] = []
 
 
 def rewrite(folder: Path, changes: list[list[Any]]) -> int:
-    """Rewrite each listed file with new random bytes, in bounded chunks; bytes written."""
+    """Rewrite each listed file (or the listed part of it) with new random bytes, in
+    bounded chunks; bytes written."""
     written = 0
-    for name, size in changes:
-        with open(folder / name, "wb") as handle:
+    for name, size, *offset in changes:
+        with open(folder / name, "r+b" if offset else "wb") as handle:
+            handle.seek(int(offset[0]) if offset else 0)
             left = int(size)
             while left:
                 chunk = os.urandom(min(CHUNK, left))
