@@ -74,6 +74,7 @@ if _typing.TYPE_CHECKING:
         RemoteFileOutputReader,
     )
     from plugio.references import DataReference, ParsedReference, join, parse_reference
+    from plugio.service import ServiceClient, ServiceError, ServiceFinish, ServicePolicy
     from plugio.storage import (
         DataStore,
         ObjectInfo,
@@ -143,6 +144,10 @@ _LAZY = {
     "ParsedReference": "plugio.references",
     "join": "plugio.references",
     "parse_reference": "plugio.references",
+    "ServiceClient": "plugio.service",
+    "ServiceError": "plugio.service",
+    "ServiceFinish": "plugio.service",
+    "ServicePolicy": "plugio.service",
     "DataStore": "plugio.storage",
     "ObjectInfo": "plugio.storage",
     "Piece": "plugio.storage",
@@ -210,6 +215,10 @@ __all__ = [
     "S3Options",
     "Secret",
     "SecretStr",
+    "ServiceClient",
+    "ServiceError",
+    "ServiceFinish",
+    "ServicePolicy",
     "StaleWriterError",
     "StorageConfig",
     "StorageError",

@@ -34,10 +34,13 @@ _READ_ELSEWHERE = frozenset(
         "raw_output_prefix",
         "metrics",
         "run_grace_period",
+        "service_token",
+        "service_stream",
     }
 )
-#: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``, ``plugio run``).
-_SECTIONS_ELSEWHERE = frozenset({"stream", "run"})
+#: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``,
+#: ``ServicePolicy``, ``plugio run``).
+_SECTIONS_ELSEWHERE = frozenset({"stream", "service", "run"})
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from plugio._version import __version__
-from plugio.cli import _conformance, _inputs, _inspect, _logs, _metrics, _run, _status
+from plugio.cli import _conformance, _inputs, _inspect, _logs, _metrics, _run, _service, _status
 from plugio.cli._output import one_line_warnings
 
 app = typer.Typer(
@@ -47,3 +47,4 @@ app.command("conformance")(_conformance.conformance)
 app.command("inspect")(_inspect.inspect)
 app.add_typer(_inputs.app, name="inputs")
 app.add_typer(_logs.stream_app, name="stream")
+app.add_typer(_service.service_app, name="service")

@@ -46,6 +46,9 @@ def logs(
 ) -> None:
     """Print a task's console: every line on stdout, the task's stderr lines marked.
 
+    Lines that processes wrote through the plugio service carry their process,
+    as in "[rank 3] loss 0.5".
+
     With --follow, new lines as they come until the task ends; on a terminal
     the line being written (a progress bar) is drawn in place, and a task
     whose heartbeat stopped is pointed out. How the task ended (or that it is
@@ -112,13 +115,15 @@ class _Printer:
         if self.as_json:
             emit_json(line._asdict())
             return
+        # The writing process, when several write the stream: "[rank 3] text", literally.
+        tag = f"[{line.proc}] " if line.proc else ""
         if line.stream == "stderr" and self.split:
             sys.stdout.flush()
-            sys.stderr.write(line.text + "\n")
+            sys.stderr.write(tag + line.text + "\n")
             sys.stderr.flush()
             return
         mark = STDERR_MARK if line.stream == "stderr" else ""
-        sys.stdout.write(mark + line.text + "\n")
+        sys.stdout.write(mark + tag + line.text + "\n")
         sys.stdout.flush()
 
     def draw(self, unfinished: dict[str, str]) -> None:

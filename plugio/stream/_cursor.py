@@ -36,7 +36,7 @@ class Cursor:
         self.epoch = -1
         self._expected = dict.fromkeys(STREAMS, 0)
         self._counts = dict.fromkeys(STREAMS, 0)
-        self._pieces: dict[int, tuple[float, list[str]]] = {}
+        self._pieces: dict[tuple[str | None, int], tuple[float, list[str]]] = {}
 
     def skip_to(self, head: StreamHead) -> None:
         """Continue after everything ``head`` names, without reading it."""
@@ -79,13 +79,13 @@ class Cursor:
         """
         return {
             "stderr" if fd == 2 else "stdout": last_state("".join(texts))
-            for fd, (_, texts) in sorted(self._pieces.items())
+            for (_, fd), (_, texts) in sorted(self._pieces.items(), key=lambda item: item[0][1])
         }
 
     def finish(self) -> list[Record]:
         """Console lines whose last piece never came (the stream ended without it)."""
         pending, self._pieces = self._pieces, {}
-        return [self._line(fd, at, "".join(texts)) for fd, (at, texts) in pending.items()]
+        return [self._line(key, at, "".join(texts)) for key, (at, texts) in pending.items()]
 
     def _segment(self, segment: dict[str, Any], records: list[Record]) -> None:
         stream = segment["stream"]
@@ -97,39 +97,43 @@ class Cursor:
         if not items:
             return
         self._expected[stream] = start + record_count(stream, items)
+        proc = segment.get("proc")  # the writing process, in a stream several write
+        proc = proc if isinstance(proc, str) else None
         if stream == "console":
             for item in items:
-                self._console(item, records)
+                self._console(item, records, proc)
         elif stream == "metrics":
             for at, step, values in items:
-                records.append(MetricRow(self._count("metrics"), at, step, values))
+                records.append(MetricRow(self._count("metrics"), at, step, values, proc))
         else:
             for at, name, level, attributes in items:
-                records.append(StreamEvent(self._count("events"), at, name, level, attributes))
+                row = StreamEvent(self._count("events"), at, name, level, attributes, proc)
+                records.append(row)
 
-    def _console(self, item: list[Any], records: list[Record]) -> None:
+    def _console(self, item: list[Any], records: list[Record], proc: str | None) -> None:
         at, fd, texts = item[0], item[1], item[2]
         more = len(item) > 3 and bool(item[3])
-        if fd in self._pieces and texts:  # the first text goes on with a cut line
-            began, parts = self._pieces[fd]
+        key = (proc, fd)  # a cut line goes on in its own process's next item
+        if key in self._pieces and texts:  # the first text goes on with a cut line
+            began, parts = self._pieces[key]
             parts.append(texts[0])
             if more and len(texts) == 1:
                 return
-            del self._pieces[fd]
-            records.append(self._line(fd, began, "".join(parts)))
+            del self._pieces[key]
+            records.append(self._line(key, began, "".join(parts)))
             texts = texts[1:]
         if more and texts:
-            self._pieces[fd] = (at, [texts[-1]])
+            self._pieces[key] = (at, [texts[-1]])
             texts = texts[:-1]
         name: Literal["stdout", "stderr"] = "stderr" if fd == 2 else "stdout"
         first = self._counts["console"]
-        records.extend(ConsoleLine(first + i, at, name, text) for i, text in enumerate(texts))
+        records.extend(ConsoleLine(first + i, at, name, text, proc) for i, text in enumerate(texts))
         self._counts["console"] = first + len(texts)
 
-    def _line(self, fd: int, at: float, text: str) -> ConsoleLine:
+    def _line(self, key: tuple[str | None, int], at: float, text: str) -> ConsoleLine:
         # A line put together from pieces shows its last drawing, as a whole line does.
-        stream: Literal["stdout", "stderr"] = "stderr" if fd == 2 else "stdout"
-        return ConsoleLine(self._count("console"), at, stream, last_state(text))
+        stream: Literal["stdout", "stderr"] = "stderr" if key[1] == 2 else "stdout"
+        return ConsoleLine(self._count("console"), at, stream, last_state(text), key[0])
 
     def _count(self, stream: str) -> int:
         number = self._counts[stream]

@@ -125,22 +125,45 @@ class Intake:
         if not self._drain_lock.acquire(timeout=timeout):
             return False
         try:
-            if not self._lock.acquire(timeout=timeout):
-                self._write_notes()  # they need no lock: a signal handler's event gets out
-                return False
-            try:
-                self._take_unfinished()
-                console, self._console = self._console, []
-                encoded = {name: items for name, items in self._encoded.items() if items}
-                self._encoded = {"metrics": [], "events": []}
-                delta, self._delta, self._chars = self._delta, {}, 0
-            finally:
-                self._lock.release()
-            self._write(console, encoded, delta)
-            self._write_notes()
-            return True
+            return self._drain(timeout)
         finally:
             self._drain_lock.release()
+
+    def journal_tagged(
+        self, proc: str | None, console: list[list[Any]], metrics: list[str], events: list[str]
+    ) -> bool:
+        """Journal one process's records as segments tagged ``proc``, after all buffered.
+
+        ``console`` holds items as chunks do (``[time, fd, [texts]]``, a fourth
+        element ``1`` when the last text continues); ``metrics`` and ``events``
+        hold encoded items. Returns once they are in the journal; False (the
+        records counted as dropped) after ``close`` or when the journal failed.
+        """
+        with self._drain_lock:
+            if self.closed or not self._drain(-1):
+                self.dropped["console"] += sum(len(item[2]) for item in console)
+                self.dropped["metrics"] += len(metrics)
+                self.dropped["events"] += len(events)
+                return False
+            encoded = {"metrics": metrics, "events": events}
+            encoded = {name: items for name, items in encoded.items() if items}
+            return self._write(console, encoded, {}, proc)
+
+    def _drain(self, timeout: float) -> bool:
+        if not self._lock.acquire(timeout=timeout):
+            self._write_notes()  # they need no lock: a signal handler's event gets out
+            return False
+        try:
+            self._take_unfinished()
+            console, self._console = self._console, []
+            encoded = {name: items for name, items in self._encoded.items() if items}
+            self._encoded = {"metrics": [], "events": []}
+            delta, self._delta, self._chars = self._delta, {}, 0
+        finally:
+            self._lock.release()
+        self._write(console, encoded, delta)
+        self._write_notes()
+        return True
 
     def _take_unfinished(self) -> None:
         """Lines still being drawn, as pieces, at most every :data:`UNFINISHED_INTERVAL`."""
@@ -198,23 +221,33 @@ class Intake:
             self._lock.release()
 
     def _write(
-        self, console: list[list[Any]], encoded: dict[str, list[str]], delta: dict[str, Any]
-    ) -> None:
+        self,
+        console: list[list[Any]],
+        encoded: dict[str, list[str]],
+        delta: dict[str, Any],
+        proc: str | None = None,
+    ) -> bool:
+        """Append segments (tagged ``proc`` when given); False when one was lost."""
+        tag = "" if proc is None else f',"proc":{encode_json(proc)}'
+        kept = True
         for batch, count in _batches(console, self._batch_chars):
             start = self._next["console"]
-            line = encode_json({"stream": "console", "start": start, "items": batch})
-            self._append("console", start, count, line)
+            segment: dict[str, Any] = {"stream": "console", "start": start, "items": batch}
+            if proc is not None:
+                segment["proc"] = proc
+            kept = self._append("console", start, count, encode_json(segment)) and kept
         for stream, items in encoded.items():
             start = self._next[stream]
-            line = f'{{"stream":"{stream}","start":{start},"items":[{",".join(items)}]}}'
-            self._append(stream, start, len(items), line)
+            line = f'{{"stream":"{stream}","start":{start},"items":[{",".join(items)}]{tag}}}'
+            kept = self._append(stream, start, len(items), line) and kept
         if delta:
             try:
                 self._journal.append_json(SUMMARY, delta)
             except OSError as exc:
                 logger.error("stream journal %s: summary update lost: %s", self._journal.path, exc)
+        return kept
 
-    def _append(self, stream: str, start: int, count: int, line: str) -> None:
+    def _append(self, stream: str, start: int, count: int, line: str) -> bool:
         try:
             # Lone surrogates cannot be UTF-8: they become "?" rather than fail the batch.
             data = line.encode("utf-8", "replace") + b"\n"
@@ -222,8 +255,9 @@ class Intake:
         except OSError as exc:
             self.dropped[stream] += count
             logger.error("stream journal %s: %d records lost: %s", self._journal.path, count, exc)
-            return
+            return False
         self._next[stream] = start + count
+        return True
 
 
 def _batches(items: list[list[Any]], max_chars: int) -> list[tuple[list[list[Any]], int]]:

@@ -19,6 +19,11 @@ A console item is ``[time, fd, [text, ...]]``: the lines of ``fd`` (1 stdout,
 ``1`` means its last text is a piece of a long line that continues in the
 next item of that ``fd``. A metrics item is ``[time, step, {name: number}]``
 and an event item ``[time, name, level, {attributes}]``, one record each.
+
+A segment may carry ``"proc"``: the process that wrote its records (``"rank 3"``,
+``"pid 4242"``), when several processes write one stream through the plugio
+service. Readers that do not know the key ignore it; records without it have
+``proc`` None.
 """
 
 from __future__ import annotations
@@ -231,13 +236,15 @@ class ChunkHeader:
 class ConsoleLine(NamedTuple):
     """One console line, in its last drawn state.
 
-    ``offset`` is the line's number in the console stream as read (from 0).
+    ``offset`` is the line's number in the console stream as read (from 0);
+    ``proc`` the process that wrote it, when the stream is tagged.
     """
 
     offset: int
     time: float
     stream: Literal["stdout", "stderr"]
     text: str
+    proc: str | None = None
 
 
 class MetricRow(NamedTuple):
@@ -247,6 +254,7 @@ class MetricRow(NamedTuple):
     time: float
     step: int
     values: dict[str, float]
+    proc: str | None = None
 
 
 class StreamEvent(NamedTuple):
@@ -257,6 +265,7 @@ class StreamEvent(NamedTuple):
     name: str
     level: str
     attributes: dict[str, Any]
+    proc: str | None = None
 
 
 Record = ConsoleLine | MetricRow | StreamEvent

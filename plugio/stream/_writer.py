@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import FrameType, TracebackType
 from typing import Any, Literal
 
@@ -174,6 +174,42 @@ class StreamWriter:
             TypeError: The values are not JSON-serialisable.
         """
         self._intake.update_summary(values)
+
+    def journal_tagged(
+        self,
+        proc: str | None,
+        console: list[list[Any]],
+        metrics: Sequence[str] = (),
+        events: Sequence[str] = (),
+        *,
+        urgent: bool = False,
+    ) -> bool:
+        """Journal records another process wrote, tagged with it (``"rank 3"``, ``"pid 42"``).
+
+        For a service that carries many processes' records into one stream:
+        ``console`` items as chunks hold them (``[time, fd, [texts]]``, plus a
+        fourth element ``1`` when the last text continues), ``metrics`` and
+        ``events`` items encoded as JSON (``[time, step, {values}]``, ``[time,
+        name, level, {attributes}]``). Returns True once they are in the
+        journal (and so survive this process), False when they were dropped and
+        counted (after ``close``, or a failing journal disk). ``urgent`` sends
+        at once (an error event among them).
+        """
+        kept = self._intake.journal_tagged(proc, console, list(metrics), list(events))
+        if urgent:
+            self._pipeline.wake(urgent=True)
+        return kept
+
+    @property
+    def journaled(self) -> tuple[dict[str, int], dict[str, int], int]:
+        """Records per stream journaled, records per stream uploaded, and chunks uploaded."""
+        uploader = self._uploader
+        return dict(self._journal.state.ends), dict(uploader.sent), uploader.chunks_stored
+
+    @property
+    def last_error(self) -> str | None:
+        """The last storage error of the background sends, if any."""
+        return self._pipeline.last_error
 
     def flush_journal(self, timeout: float = -1) -> bool:
         """Move everything written so far (but unfinished lines) into the journal.

@@ -1,0 +1,1 @@
+"""The plugio service: many processes, one stream."""
