@@ -16,7 +16,8 @@ last save; the restored folder is checked against the saved one.
 
 Rows: the time the caller is blocked per save (median of the four saves
 after the first), and the restore's time. ``CHECKPOINT_MIB`` in the
-environment sets the folder's size (``--quick``: 128 MiB).
+environment sets the folder's size (``--quick``: 128 MiB), and
+``CHECKPOINT_CONTENDERS`` (comma-separated) runs only those contenders.
 """
 
 from __future__ import annotations
@@ -128,9 +129,10 @@ def checkpoints(ctx: Context) -> list[Row]:
     environ = child_environment(ctx.s3.container_environment())
     rows: list[Row] = []
     summary: list[str] = []
+    chosen = os.environ.get("CHECKPOINT_CONTENDERS", ",".join(CONTENDERS)).split(",")
     for backend in ctx.backends:
         saves, restores = [], []
-        for contender in CONTENDERS:
+        for contender in [name for name in CONTENDERS if name in chosen]:
             name = "plugio" if contender.startswith("plugio") else contender
             variant = {"plugio": "blocking", "plugio-background": "background"}.get(contender, "")
             save_fig, restore_fig = Figure(name, variant), Figure(name, variant)
