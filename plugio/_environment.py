@@ -36,6 +36,7 @@ _READ_ELSEWHERE = frozenset(
         "run_grace_period",
         "service_token",
         "service_stream",
+        "run_service",
     }
 )
 #: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``,

@@ -22,6 +22,7 @@ from plugio.cli._output import (
     errors,
     plugio_errors,
 )
+from plugio.cli._run_summary import SERVICE_ENV, print_run_summary, service_from_env
 from plugio.generation import FlyteGeneration
 from plugio.storage import DataStore, ProgressCallback
 from plugio.task import RunOptions, RunResult, TaskRun
@@ -55,6 +56,15 @@ def run(
     stream: Annotated[
         bool, typer.Option("--stream/--no-stream", help="Stream the console to <outputs>/stream.")
     ] = True,
+    service: Annotated[
+        bool | None,
+        typer.Option(
+            "--service/--no-service",
+            help="Stream through the local plugio service, started if need be: the command's "
+            "processes can write to the stream too, each line tagged with its process "
+            f"[env {SERVICE_ENV}; default off].",
+        ),
+    ] = None,
     grace_period: Annotated[
         float | None,
         typer.Option(
@@ -82,7 +92,11 @@ def run(
     from --previous-checkpoint, saved afterwards) and PLUGIO_METRICS (append
     JSON lines such as {"step": 1, "loss": 0.5}). A command that writes
     outputs.pb or error.pb under --outputs itself (an SDK's entrypoint) keeps
-    them.
+    them. With --service the command's processes (and their children) also
+    get PLUGIO_SERVICE_TOKEN and PLUGIO_SERVICE_STREAM, through which
+    plugio.service.connect() (or any program speaking the service's
+    protocol) writes lines, metrics and events to the attempt's stream; the
+    run ends with a summary of its metrics.
 
     Exit codes: 0 outputs written; 1 the task failed (its error document
     written); 2 a bad option or prefix, nothing ran; 4 storage refused before
@@ -115,6 +129,7 @@ def run(
                 on_command_end=progress.start,
                 flyte=generation,
             ),
+            service=_service(service),
         )
         _preflight(task)
         try:
@@ -123,6 +138,8 @@ def run(
         finally:
             progress.stop()
             task.cleanup()
+    if task.stream_finish is not None and not as_json:
+        print_run_summary(task.stream_finish)
     _report(result, outputs, as_json)
     if result.unsent_journal is not None:
         journal = shlex.quote(result.unsent_journal)
@@ -131,6 +148,17 @@ def run(
         )
         errors.print(Text(hint), soft_wrap=True)
     raise typer.Exit(result.exit_status)
+
+
+def _service(option: bool | None) -> bool:
+    """``--service``, else ``PLUGIO_RUN_SERVICE`` (1/true/yes/on or 0/false/no/off)."""
+    if option is not None:
+        return option
+    try:
+        return service_from_env()
+    except ValueError as exc:
+        errors.print(Text(f"error: {exc}"), soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from exc
 
 
 def _grace_from_env() -> float:

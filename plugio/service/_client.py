@@ -24,7 +24,7 @@ from typing import Any, Literal
 from plugio.service._address import Address
 from plugio.service._finish import ServiceFinish, finish_from, process_tag
 from plugio.service._link import FrameLink
-from plugio.service._protocol import encode_frame
+from plugio.service._protocol import encode_frame, line_frame
 from plugio.service._tee import ConsoleTee, finalize_in_multiprocessing
 from plugio.stream import StreamState
 from plugio.stream._console import LineAssembler
@@ -100,6 +100,11 @@ class ServiceClient:
     def prefix(self) -> str:
         """The stream's reference."""
         return self._prefix
+
+    @property
+    def service_token(self) -> str:
+        """The service's environment token (``PLUGIO_SERVICE_TOKEN``), for child processes."""
+        return self._address.token_text()
 
     @property
     def proc(self) -> str | None:
@@ -234,13 +239,10 @@ class ServiceClient:
 
     def _put_runs(self, fd: int, runs: list[tuple[list[str], bool]], force: bool = False) -> None:
         for texts, more in runs:
+            last = len(texts) - 1
             for index, line in enumerate(texts):
-                frame: dict[str, Any] = {"op": "line", "text": line}
-                if fd == 2:
-                    frame["fd"] = 2
-                if more and index == len(texts) - 1:
-                    frame["more"] = True
-                self._link.put(encode_frame(frame), "console", force=force)
+                frame = line_frame(line, fd, more and index == last)
+                self._link.put(frame, "console", force=force)
 
     def _check_fork(self) -> None:
         if os.getpid() != self._pid:

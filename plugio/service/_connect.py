@@ -23,6 +23,7 @@ def connect(
     epoch: int | None = None,
     proc: str | None = None,
     owner: bool | None = None,
+    tagged: bool = True,
     policy: ServicePolicy | None = None,
 ) -> ServiceClient:
     """A client of the stream at ``prefix``, through this node's service (started if need be).
@@ -37,6 +38,8 @@ def connect(
         owner: whether ``close`` finishes the stream; by default when
             ``prefix`` was given, not when it came from the environment (the
             process that opened the stream finishes it).
+        tagged: False leaves this client's records untagged (``plugio run``'s
+            capture of the command's console).
         policy: the service's settings; ``ServicePolicy()`` (environment) by default.
 
     Raises:
@@ -54,7 +57,7 @@ def connect(
             address,
             prefix,
             epoch=epoch,
-            proc=proc if proc is not None else process_tag(),
+            proc=None if not tagged else proc if proc is not None else process_tag(),
             owner=True if owner is None else owner,
             buffer_bytes=policy.client_buffer_bytes,
             timeout=policy.client_timeout,

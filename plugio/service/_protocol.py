@@ -26,6 +26,7 @@ __all__ = [
     "Batch",
     "Hello",
     "encode_frame",
+    "line_frame",
     "parse_frame",
     "parse_hello",
 ]
@@ -39,6 +40,13 @@ LEVELS = frozenset({"debug", "info", "warning", "error"})
 def encode_frame(document: Mapping[str, Any]) -> bytes:
     """One frame: ``document`` with the protocol version, as a JSON line."""
     return (encode_json({"v": VERSION, **document}) + "\n").encode("utf-8", "replace")
+
+
+def line_frame(text: str, fd: int = 1, more: bool = False) -> bytes:
+    """A ``line`` frame (the commonest, so built without a dictionary)."""
+    extra = ("" if fd == 1 else f',"fd":{fd}') + (',"more":true' if more else "")
+    frame = f'{{"v":{VERSION},"op":"line","text":{encode_json(text)}{extra}}}\n'
+    return frame.encode("utf-8", "replace")
 
 
 def parse_frame(line: bytes, number: int) -> dict[str, Any]:

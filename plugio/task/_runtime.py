@@ -38,7 +38,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from plugio.execution import ExecutionError
 from plugio.generation import FlyteGeneration
@@ -46,8 +46,11 @@ from plugio.literals import BlobRef, LocalBlob, from_literal_map
 from plugio.paths import DECK_FILES, InputPaths, RemoteCheckpointPaths
 from plugio.readers import RemoteFileInputReader
 from plugio.references import join
+from plugio.service import ServiceFinish
 from plugio.storage import DataStore
-from plugio.stream import StreamState, StreamWriter, attempt_stream_prefix
+from plugio.stream import StreamState, StreamWriter
+from plugio.task import _attempt_stream as attempt_stream
+from plugio.task._attempt_stream import AttemptSink
 from plugio.task._checkpoints import Checkpoint
 from plugio.task._command import CommandOutcome, run_command
 from plugio.task._commit import (
@@ -95,6 +98,9 @@ class TaskRun:
         previous_checkpoint: The previous attempt's checkpoint prefix to
             restore; ``""`` for none.
         options: How the attempt runs.
+        service: Stream through the plugio service (started if need be): the
+            command's processes and their children can then write to the
+            attempt's stream too (see :mod:`plugio.service`).
     """
 
     store: DataStore
@@ -104,6 +110,7 @@ class TaskRun:
     raw_output_prefix: str | None = None
     previous_checkpoint: str = ""
     options: RunOptions = field(default_factory=RunOptions)
+    service: bool = False
 
     def __post_init__(self) -> None:
         default_raw = self.outputs if self.options.flyte is FlyteGeneration.FLYTE2 else None
@@ -117,8 +124,9 @@ class TaskRun:
         )
         self.work = Path(self.options.workdir or tempfile.mkdtemp(prefix="plugio-run-"))
         self.checkpoint = Checkpoint(self.store, self.paths, flyte=self.options.flyte)
-        self._writer: StreamWriter | None = None
+        self._writer: AttemptSink | None = None
         self._journal_kept = False
+        self.stream_finish: ServiceFinish | None = None  # the service's answer to the finish
 
     @property
     def input_dir(self) -> Path:
@@ -189,7 +197,7 @@ class TaskRun:
             outcome = run_command(
                 self.command,
                 self._environment(),
-                writer=self._writer,
+                writer=cast(StreamWriter | None, self._writer),  # a client writes as well
                 guard=guard,
                 metrics=self._metrics_file(),
             )
@@ -269,16 +277,15 @@ class TaskRun:
             env[METRICS_ENV] = str(self.work / "metrics.jsonl")
         else:
             env.pop(METRICS_ENV, None)
+        env.update(attempt_stream.stream_environment(self._writer))
         return env
 
-    def _open_stream(self) -> StreamWriter | None:
+    def _open_stream(self) -> AttemptSink | None:
         if not self.options.stream:
             return None
-        return StreamWriter(
-            self.store,
-            attempt_stream_prefix(self.outputs),
-            journal_dir=self.journal_dir,
-            epoch=self.options.attempt,
+        attempt, work = self.options.attempt, self.journal_dir
+        return attempt_stream.open_stream(
+            self.store, self.outputs, work, attempt, service=self.service
         )
 
     def _metrics_file(self) -> MetricsFile | None:
@@ -294,8 +301,9 @@ class TaskRun:
         if code is not None and code < 0:
             code = 128 - code
         deadline = _CLOSE_DEADLINE if result.signal is None else _CLOSE_DEADLINE_INTERRUPTED
-        finished = writer.close(exit_code=code, state=_stream_state(result), deadline=deadline)
-        if not finished.complete and finished.fenced is None:
+        end = attempt_stream.close_stream(writer, code, _stream_state(result), deadline)
+        self.stream_finish = end.finish
+        if end.journal_kept:
             result.unsent_journal = str(self.journal_dir)
             self._journal_kept = True
 

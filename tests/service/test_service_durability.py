@@ -12,10 +12,16 @@ import textwrap
 import time
 
 from rig import Rig
+from servicetools import (  # noqa: F401 - the fixtures this module uses
+    Service,
+    local_rig_fixture,
+    local_service_fixture,
+    service_fixture,
+    service_rig_fixture,
+)
 
 from plugio.service import ServicePolicy, connect
 from plugio.stream import ConsoleLine, StreamReader, StreamState
-from service.conftest import Service
 
 #: Writes numbered lines until killed; after each batch the service journaled, says so.
 COUNTING_CLIENT = textwrap.dedent(

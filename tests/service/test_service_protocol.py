@@ -15,11 +15,16 @@ from typing import BinaryIO
 
 import pytest
 from rig import Rig
+from servicetools import (  # noqa: F401 - the fixtures this module uses
+    Service,
+    local_rig_fixture,
+    local_service_fixture,
+    service_fixture,
+)
 
 from plugio.service import ServiceError, ServicePolicy, connect
 from plugio.service._address import TOKEN_ENV, read_address
 from plugio.stream import StreamReader, StreamState
-from service.conftest import Service
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "service.md"
 

@@ -11,10 +11,14 @@ import textwrap
 from pathlib import Path
 
 from rig import Rig
+from servicetools import (  # noqa: F401 - the fixtures this module uses
+    Service,
+    service_fixture,
+    service_rig_fixture,
+)
 
 from plugio.service import ServiceClient, connect
 from plugio.stream import ConsoleLine, StreamReader, StreamState
-from service.conftest import Service
 
 WRITER = textwrap.dedent(
     """

@@ -1,4 +1,8 @@
-"""Fixtures of the service tests: a service of the test's own over local disk or S3."""
+"""Fixtures of the service tests: a service of the test's own over local disk or S3.
+
+A test module imports the fixtures it uses (under the names they are
+registered by, ``service``, ``local_service``, ...).
+"""
 
 from __future__ import annotations
 
@@ -90,14 +94,14 @@ class Service:
         return sorted(os.path.join(root, name) for name in os.listdir(root))
 
 
-@pytest.fixture(params=SERVICE_BACKENDS)
-def service_rig(request: pytest.FixtureRequest, stores: Callable[[str], Rig]) -> Rig:
+@pytest.fixture(name="service_rig", params=SERVICE_BACKENDS)
+def service_rig_fixture(request: pytest.FixtureRequest, stores: Callable[[str], Rig]) -> Rig:
     """Local disk or the S3 server, with a prefix of this test's own."""
     return stores(request.param)
 
 
-@pytest.fixture
-def local_rig(stores: Callable[[str], Rig]) -> Rig:
+@pytest.fixture(name="local_rig")
+def local_rig_fixture(stores: Callable[[str], Rig]) -> Rig:
     """Local disk, with a prefix of this test's own (where one backend is enough)."""
     return stores("local")
 
@@ -133,13 +137,13 @@ def _service(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def service(service_rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+@pytest.fixture(name="service")
+def service_fixture(service_rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
     """A service folder over ``service_rig`` (the service not started yet)."""
     yield from _service(service_rig, monkeypatch)
 
 
-@pytest.fixture
-def local_service(local_rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+@pytest.fixture(name="local_service")
+def local_service_fixture(local_rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
     """A service folder over local disk (the service not started yet)."""
     yield from _service(local_rig, monkeypatch)

@@ -1,1 +1,0 @@
-"""The plugio service: many processes, one stream."""
