@@ -62,6 +62,7 @@ class FrameLink:
         self._reader: Any = None
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._congested = False  # a wait for room timed out; drop until half empty
         self.broken: str | None = None
         self.dropped = {"console": 0, "metrics": 0, "events": 0}
 
@@ -100,13 +101,19 @@ class FrameLink:
     def put(self, frame: bytes, stream: str, *, force: bool = False) -> None:
         """Queue a data frame; wait at most the timeout for room, else drop and count it.
 
-        ``force`` queues it even after ``close`` began (a last unfinished line).
+        Once a wait timed out, frames are dropped at once until the buffer is
+        half empty again: a stalled service costs the caller one timeout, not
+        one per record. ``force`` queues it even after ``close`` began (a last
+        unfinished line).
         """
         with self._lock:
             if (self._closed and not force) or self.broken is not None:
                 self.dropped[stream] += 1
                 return
             if self._bytes + len(frame) > self._capacity:
+                if self._congested:
+                    self.dropped[stream] += 1
+                    return
                 until = time.monotonic() + self._timeout
                 self._lock.notify_all()
                 while self._bytes + len(frame) > self._capacity and self.broken is None:
@@ -115,6 +122,7 @@ class FrameLink:
                         break
                     self._lock.wait(left)
                 if self._bytes + len(frame) > self._capacity or self.broken is not None:
+                    self._congested = True
                     self.dropped[stream] += 1
                     return
             self._queue.append((frame, stream))
@@ -208,6 +216,8 @@ class FrameLink:
                 self._bytes -= len(frame)
                 self._acked += 1
             self._acked = max(self._acked, acked)
+            if self._bytes <= self._capacity // 2:
+                self._congested = False
             self._lock.notify_all()
 
     def _recover(self, exc: Exception) -> bool:

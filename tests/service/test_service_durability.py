@@ -172,3 +172,31 @@ def test_sigterm_finishes_every_stream(service: Service, service_rig: Rig) -> No
     for stream in streams:
         left = stream.close()
         assert not left.complete  # the service is gone
+
+
+def test_a_stalled_service_costs_one_bounded_wait_then_drops_are_counted(
+    local_service: Service, local_rig: Rig
+) -> None:
+    process = local_service.start()
+    prefix = local_rig.ref("stream")
+    small = ServicePolicy(client_buffer_bytes=64 * 1024, client_timeout=0.5)
+    stream = connect(prefix, proc="writer", policy=small)
+    for number in range(100):
+        stream.write(f"{number}\n")
+    assert stream.flush_journal()
+    os.kill(process.pid, signal.SIGSTOP)  # the service stops reading: the buffer fills
+    try:
+        for number in range(100, 50_100):  # a wait per record would take hours
+            stream.write(f"{number}\n")
+        dropped = stream.dropped["console"]
+        assert dropped > 0
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    finished = stream.close(exit_code=0)
+    assert finished.complete, finished.error
+    assert finished.dropped["console"] == dropped
+    texts = [line.text for line in StreamReader(local_rig.store, prefix).read().lines]
+    assert len(texts) == 50_100 - dropped
+    numbers = [int(text) for text in texts]
+    assert numbers[:100] == list(range(100))
+    assert numbers == sorted(set(numbers))  # what was kept, once each and in order
