@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
+from plugio.references import parse_reference
 from plugio.storage import DataStore
 
 #: ``s3`` is S3 through obstore (the default when installed), ``s3fs`` through s3fs.
@@ -35,3 +37,11 @@ class Rig:
     def ref(self, *keys: str) -> str:
         """A reference under this test's prefix."""
         return "/".join([self.base, *(key.strip("/") for key in keys)])
+
+    def named(self, name: str) -> str:
+        """The reference of the object called ``name`` under this test's prefix, escaped as
+        the key rule wants (``#`` and ``%`` included)."""
+        parsed = parse_reference(self.base)
+        if not parsed.scheme:
+            return f"{self.base}/{name}"
+        return dataclasses.replace(parsed, key=f"{parsed.key}/{name}").url

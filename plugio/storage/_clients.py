@@ -60,6 +60,12 @@ class Clients:
             key += "/"  # a folder: list its contents, not its siblings sharing the name
         return backend, key
 
+    def resolve_range(self, ref: str, start: int, end: int) -> tuple[Backend, str]:
+        """:meth:`resolve` for bytes ``[start, end)`` to read; ``ValueError`` for an empty range."""
+        if not 0 <= start < end:
+            raise ValueError(f"{ref}: a byte range needs 0 <= start < end, not {start}, {end}")
+        return self.resolve(ref)
+
     def backends_of(self, refs: Iterable[str]) -> list[Backend]:
         """The distinct backends serving ``refs`` (each scheme is looked up once)."""
         one_per_scheme = {ref.partition("://")[0] if "://" in ref else "": ref for ref in refs}

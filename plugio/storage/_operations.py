@@ -31,6 +31,7 @@ __all__ = [
     "find",
     "head",
     "read_bounded",
+    "read_range",
     "write",
 ]
 
@@ -105,6 +106,12 @@ def read_bounded(key: str, ref: str, limit: int | None) -> Steps[bytes]:
         except Exception:
             size = None  # only for the message: the object is too large either way
         raise PayloadTooLargeError(ref, int(size) if size is not None else None, limit)
+    return data
+
+
+def read_range(key: str, start: int, end: int) -> Steps[bytes]:
+    """Bytes ``[start, end)`` of one object, fewer past its end."""
+    data: bytes = yield ("read", key, start, end)
     return data
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from google.protobuf.message import Message
 
 from plugio.errors import PlugioError
+from plugio.storage import _many
 from plugio.storage import _operations as ops
 from plugio.storage._clients import Clients
 from plugio.storage._keys import protocol_of, reference_of
@@ -162,6 +163,18 @@ class DataStore:
             backend, ref, "read", lambda: ops.read_bounded(key, ref, limit)
         )
 
+    def read_range(self, ref: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of the object at ``ref`` (fewer past its end): one ranged GET."""
+        backend, key = self._clients.resolve_range(ref, start, end)
+        return self._clients.run(backend, ref, "read", lambda: ops.read_range(key, start, end))
+
+    async def read_range_async(self, ref: str, start: int, end: int) -> bytes:
+        """Async twin of :meth:`read_range`."""
+        backend, key = self._clients.resolve_range(ref, start, end)
+        return await self._clients.run_async(
+            backend, ref, "read", lambda: ops.read_range(key, start, end)
+        )
+
     def write_bytes(self, ref: str, data: bytes, *, if_absent: bool = False) -> None:
         """Store ``data`` at ``ref`` atomically: readers see all of it or none.
 
@@ -215,30 +228,23 @@ class DataStore:
         """Each object's :meth:`read_bytes`, in order; a missing object is None and a
         failure its plugio error (not raised). One by one on local disk and in
         memory, else ``transfer.concurrency`` at once."""
-        from plugio.storage._many import read_many
-
         direct = type(self).read_bytes is DataStore.read_bytes  # else: its own way
-        return read_many(self, refs, self._limit(limit), direct=direct)
+        return _many.read_many(self, refs, self._limit(limit), direct=direct)
 
     async def read_many_async(
         self, refs: Sequence[str], *, limit: Any = _CONFIG_LIMIT
     ) -> builtins.list[bytes | PlugioError | None]:
         """Async twin of :meth:`read_many`."""
-        from plugio.storage._many import read_many_async
-
-        return await read_many_async(self, refs, self._limit(limit), self.transfer_concurrency)
+        limit = self._limit(limit)
+        return await _many.read_many_async(self, refs, limit, self.transfer_concurrency)
 
     def head_many(self, refs: Sequence[str]) -> builtins.list[ObjectInfo | PlugioError]:
         """Each object's :meth:`head`, in order; a failure is its plugio error, not raised."""
-        from plugio.storage._many import head_many
-
-        return head_many(self, refs, direct=type(self).head is DataStore.head)
+        return _many.head_many(self, refs, direct=type(self).head is DataStore.head)
 
     async def head_many_async(self, refs: Sequence[str]) -> builtins.list[ObjectInfo | PlugioError]:
         """Async twin of :meth:`head_many`."""
-        from plugio.storage._many import head_many_async
-
-        return await head_many_async(self, refs, self.transfer_concurrency)
+        return await _many.head_many_async(self, refs, self.transfer_concurrency)
 
     # -- delete / copy / list -----------------------------------------------
     def delete(self, ref: str, *, recursive: bool = False) -> None:
@@ -299,13 +305,9 @@ class DataStore:
         return self._clients.backend(protocol_of(ref)).composes
 
     def compose(self, target_ref: str, pieces: Sequence[Piece]) -> None:
-        """Write ``target_ref`` from ranges of stored objects and local files, in order.
-
-        Only local pieces are sent; stored ones are copied inside the store.
-        The target is replaced atomically. Raises ``NotImplementedError`` where
-        the store cannot compose (:meth:`composes`), ``ValueError`` for pieces
-        no store takes (see ``Piece``).
-        """
+        """Write ``target_ref`` atomically from ``pieces`` in order: local ones are sent,
+        stored ones copied inside the store. ``NotImplementedError`` where the store cannot
+        (:meth:`composes`), ``ValueError`` for pieces no store takes (see ``Piece``)."""
         backend, key, parts = self._clients.compose_plan(target_ref, pieces)
         self._clients.run(backend, target_ref, "compose", lambda: ops.compose(key, parts))
 

@@ -149,6 +149,7 @@ async def _fetch_version(
     progress: ProgressCallback | None,
 ) -> int:
     total, done = sum(entry.size for entry in manifest.files), [0]
+    gate = asyncio.Semaphore(PARTS_AT_ONCE)
 
     def fetch(entry: ManifestEntry) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
@@ -156,7 +157,7 @@ async def _fetch_version(
             local = staging.joinpath(*entry.path.split("/"))
             local.parent.mkdir(parents=True, exist_ok=True)
             try:
-                checked = await _download(store, ref, local, entry)
+                checked = await _download(store, ref, local, entry, gate)
             except NotFoundError:
                 raise PayloadError(
                     f"a committed checkpoint file is missing: {entry.path}", ref
@@ -175,17 +176,21 @@ async def _fetch_version(
 
 RANGED_MIN = 64 * 1024 * 1024
 """A file of formats 1 and 2 at least this large is restored in parallel ranged parts."""
-_READ = 4 * 1024 * 1024
+PARTS_AT_ONCE = 8
+"""Chunks a restore holds in memory at once (each at most ``CHUNK_SIZE`` bytes)."""
 
 
-async def _download(store: DataStore, ref: str, local: Path, entry: ManifestEntry) -> bool:
+async def _download(
+    store: DataStore, ref: str, local: Path, entry: ManifestEntry, gate: asyncio.Semaphore
+) -> bool:
     """Download ``ref`` to ``local``; True when its bytes were checked on the way.
 
     From a store over the network, a file with chunks comes in parallel ranged
     parts, one per chunk, each checked as it arrives; a large file without
     (formats 1 and 2) comes in parts too, checked afterwards. Memory stays
-    bounded: a part holds at most one chunk at a time. Local disk and memory
-    have no round trip to overlap: a file is copied whole, then checked.
+    bounded: ``gate`` lets :data:`PARTS_AT_ONCE` chunks be held at once. Local
+    disk and memory have no round trip to overlap: a file is copied whole, then
+    checked.
     """
     if store.prefers_blocking(ref) or (not entry.chunks and entry.size < RANGED_MIN):
         await store.get_async(ref, local)
@@ -194,7 +199,7 @@ async def _download(store: DataStore, ref: str, local: Path, entry: ManifestEntr
     with open(local, "wb") as handle:
         handle.truncate(entry.size)
     parts = [
-        _part(store, ref, local, entry, number * CHUNK_SIZE, digest)
+        _part(store, ref, local, entry, number * CHUNK_SIZE, digest, gate)
         for number, digest in enumerate(expected)
     ]
     await bounded_gather(parts, store.transfer_concurrency)
@@ -202,30 +207,40 @@ async def _download(store: DataStore, ref: str, local: Path, entry: ManifestEntr
 
 
 def _part(
-    store: DataStore, ref: str, local: Path, entry: ManifestEntry, offset: int, digest: str
+    store: DataStore,
+    ref: str,
+    local: Path,
+    entry: ManifestEntry,
+    offset: int,
+    digest: str,
+    gate: asyncio.Semaphore,
 ) -> Callable[[], Awaitable[None]]:
     """A job downloading the chunk at ``offset``, checked against ``digest`` when given."""
     length = min(CHUNK_SIZE, entry.size - offset)
 
-    def fetch() -> None:
-        position, left, hasher = offset, length, hashlib.sha256()
-        descriptor = os.open(local, os.O_WRONLY)
-        try:
-            with store.open(ref, "rb", block_size=length) as reader:
-                reader.seek(position)
-                while left:
-                    chunk = reader.read(min(left, _READ))
-                    if not chunk:
-                        raise PayloadError("a checkpoint file is shorter than its manifest", ref)
-                    hasher.update(chunk)
-                    os.pwrite(descriptor, chunk, position)
-                    position, left = position + len(chunk), left - len(chunk)
-        finally:
-            os.close(descriptor)
-        if digest and hasher.hexdigest() != digest:
-            raise _differs(entry, ref)
+    async def fetch() -> None:
+        async with gate:
+            data = await store.read_range_async(ref, offset, offset + length)
+            if len(data) != length:
+                raise PayloadError("a checkpoint file is shorter than its manifest", ref)
+            if not await asyncio.to_thread(_place, data, local, offset, digest):
+                raise _differs(entry, ref)
 
-    return lambda: asyncio.to_thread(fetch)
+    return fetch
+
+
+def _place(data: bytes, local: Path, offset: int, digest: str) -> bool:
+    """Write ``data`` at ``offset`` of ``local`` if its SHA-256 is ``digest`` (any, for ``""``)."""
+    if digest and hashlib.sha256(data).hexdigest() != digest:
+        return False
+    descriptor = os.open(local, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.pwrite(descriptor, view, offset + len(data) - len(view)) :]
+    finally:
+        os.close(descriptor)
+    return True
 
 
 def _differs(entry: ManifestEntry, ref: str) -> PayloadError:

@@ -7,7 +7,6 @@ cannot, and the caller stores the whole file instead.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 from rig import Rig
 
 from plugio.errors import NotFoundError
-from plugio.references import parse_reference
 from plugio.storage import Piece
 from plugio.storage._compose import MIN_PIECE
 
@@ -24,17 +22,9 @@ COMPOSING = {"memory", "local", "s3", "s3fs"}
 NAME = "ranges of a file #1 100% é.bin"
 
 
-def named(rig: Rig, name: str) -> str:
-    """The reference of the object called ``name`` (escaped as the key rule wants)."""
-    parsed = parse_reference(rig.base)
-    if not parsed.scheme:
-        return f"{rig.base}/{name}"
-    return dataclasses.replace(parsed, key=f"{parsed.key}/{name}").url
-
-
 def _source(rig: Rig, size: int = 12 * MIB) -> tuple[str, bytes]:
     data = os.urandom(size)
-    ref = named(rig, f"old {NAME}")
+    ref = rig.named(f"old {NAME}")
     rig.store.write_bytes(ref, data)
     return ref, data
 
@@ -50,7 +40,7 @@ def test_compose_joins_stored_ranges_and_local_ranges_in_order(rig: Rig, tmp_pat
     local = tmp_path / "new part.bin"
     new = os.urandom(6 * MIB)
     local.write_bytes(new)
-    target = named(rig, NAME)
+    target = rig.named(NAME)
     rig.store.compose(
         target,
         [
@@ -67,7 +57,7 @@ def test_compose_async_replaces_the_target_whole(rig: Rig, tmp_path: Path) -> No
     if not rig.store.composes(rig.base):
         pytest.skip(f"{rig.name} cannot compose")
     source, old = _source(rig)
-    target = named(rig, NAME)
+    target = rig.named(NAME)
     rig.store.write_bytes(target, b"before")
     local = tmp_path / "tail"
     local.write_bytes(b"tail!")
@@ -79,11 +69,11 @@ def test_compose_async_replaces_the_target_whole(rig: Rig, tmp_path: Path) -> No
 def test_a_missing_source_fails_and_leaves_the_target_as_it_was(rig: Rig, tmp_path: Path) -> None:
     if not rig.store.composes(rig.base):
         pytest.skip(f"{rig.name} cannot compose")
-    target = named(rig, NAME)
+    target = rig.named(NAME)
     rig.store.write_bytes(target, b"committed")
     local = tmp_path / "part"
     local.write_bytes(os.urandom(MIN_PIECE))
-    missing = named(rig, "never written")
+    missing = rig.named("never written")
     with pytest.raises(NotFoundError):
         rig.store.compose(target, [Piece.file(local, 0, MIN_PIECE), Piece.stored(missing, 0, 10)])
     assert rig.store.read_bytes(target) == b"committed"
@@ -114,7 +104,7 @@ def test_pieces_no_store_takes_are_refused_naming_the_target(tmp_path: Path) -> 
 
 def test_a_failed_s3_compose_leaves_no_multipart_upload(stores: object, tmp_path: Path) -> None:
     rig: Rig = stores("s3fs")  # type: ignore[operator]
-    target = named(rig, NAME)
+    target = rig.named(NAME)
     local = tmp_path / "part"
     local.write_bytes(os.urandom(MIN_PIECE))
     with pytest.raises(NotFoundError):
