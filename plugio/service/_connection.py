@@ -19,7 +19,7 @@ from plugio.service._protocol import (
     Batch,
     Hello,
     encode_frame,
-    parse_frame,
+    parse_frames,
     parse_hello,
 )
 from plugio.service._streams import ServiceStream, StreamMux
@@ -126,11 +126,9 @@ class Connection:
     def _handle(self, lines: list[bytes]) -> None:
         batch = Batch()
         now = round(time.time(), 3)
-        for line in lines:
-            if not line.strip():
-                continue
+        lines = [line for line in lines if line.strip()]
+        for frame in parse_frames(lines, self._frames + 1):
             self._frames += 1
-            frame = parse_frame(line, self._frames)
             if self._hello is None:
                 self._greet(frame)
                 continue

@@ -28,12 +28,14 @@ __all__ = [
     "encode_frame",
     "line_frame",
     "parse_frame",
+    "parse_frames",
     "parse_hello",
 ]
 
 VERSION = 1
 DATA_OPS = frozenset({"line", "metrics", "event", "summary"})
 CONTROL_OPS = frozenset({"flush", "finish", "status", "stop"})
+ALL_OPS = DATA_OPS | CONTROL_OPS | {"hello"}
 LEVELS = frozenset({"debug", "info", "warning", "error"})
 
 
@@ -59,13 +61,44 @@ def parse_frame(line: bytes, number: int) -> dict[str, Any]:
         frame = json.loads(line)
     except ValueError as exc:
         raise ProtocolError(f"frame {number}: not valid JSON: {exc}") from None
+    return check_frame(frame, number)
+
+
+def parse_frames(lines: list[bytes], first: int) -> list[dict[str, Any]]:
+    """The frames on ``lines`` (none blank), numbered from ``first``, checked.
+
+    Well-formed lines are parsed as one JSON array, in one call; otherwise
+    line by line, so that the error names the first bad frame.
+
+    Raises:
+        ProtocolError: A frame is not a JSON object of version 1 with a known ``op``.
+    """
+    try:
+        found = json.loads(b"[" + b",".join(lines) + b"]")
+    except ValueError:
+        found = None
+    # A line holding two values and another none would shift the frames: never
+    # the same count, as a line of no value is blank or breaks the array.
+    if not isinstance(found, list) or len(found) != len(lines):
+        return [parse_frame(line, first + index) for index, line in enumerate(lines)]
+    for index, frame in enumerate(found):
+        if type(frame) is not dict or frame.get("v") != VERSION or frame.get("op") not in ALL_OPS:
+            check_frame(frame, first + index)  # raises, saying what is wrong
+    return found
+
+
+def check_frame(frame: Any, number: int) -> dict[str, Any]:
+    """``frame`` if it is a JSON object of version 1 with a known ``op``.
+
+    Raises:
+        ProtocolError: It is not.
+    """
     if not isinstance(frame, dict):
         raise ProtocolError(f"frame {number}: not a JSON object")
     if frame.get("v") != VERSION:
         raise ProtocolError(f"frame {number}: protocol version {frame.get('v')!r}, not 1")
-    op = frame.get("op")
-    if op not in DATA_OPS and op not in CONTROL_OPS and op != "hello":
-        raise ProtocolError(f"frame {number}: unknown op {op!r}")
+    if frame.get("op") not in ALL_OPS:
+        raise ProtocolError(f"frame {number}: unknown op {frame.get('op')!r}")
     return frame
 
 
@@ -119,7 +152,17 @@ class Batch:
             ProtocolError: A field is missing or of the wrong type.
         """
         op = frame["op"]
-        at = _time(frame, number, now)
+        if op == "line" and len(frame) == 3:  # {"v","op","text"}: the commonest frame, inline
+            text, console = frame.get("text"), self.console
+            if type(text) is str:
+                last = console[-1] if console else None
+                if last is not None and last[0] == now and last[1] == 1 and len(last) == 3:
+                    last[2].append(text)
+                else:
+                    console.append([now, 1, [text]])
+                self.frames += 1
+                return step
+        at = now if "t" not in frame else _time(frame, number, now)
         if op == "line":
             self._line(frame, number, at)
         elif op == "metrics":
@@ -135,18 +178,19 @@ class Batch:
         return step
 
     def _line(self, frame: dict[str, Any], number: int, at: float) -> None:
-        text, fd, more = frame.get("text"), frame.get("fd", 1), bool(frame.get("more", False))
-        if not isinstance(text, str):
+        text, fd = frame.get("text"), frame.get("fd", 1)
+        if type(text) is not str:
             raise ProtocolError(f"frame {number}: line needs text (a string)")
-        if fd not in (1, 2):
+        if type(fd) is not int or fd not in (1, 2):
             raise ProtocolError(f"frame {number}: line's fd must be 1 or 2")
-        last = self.console[-1] if self.console else None
+        console = self.console
+        last = console[-1] if console else None
         if last is not None and last[0] == at and last[1] == fd and len(last) == 3:
             last[2].append(text)
         else:
-            self.console.append([at, fd, [text]])
-        if more:
-            self.console[-1].append(1)
+            console.append([at, fd, [text]])
+        if frame.get("more"):
+            console[-1].append(1)
 
     def _metrics(self, frame: dict[str, Any], number: int, at: float, step: int) -> int:
         values, given = frame.get("values"), frame.get("step")
