@@ -37,6 +37,8 @@ DATA_OPS = frozenset({"line", "metrics", "event", "summary"})
 CONTROL_OPS = frozenset({"flush", "finish", "status", "stop"})
 ALL_OPS = DATA_OPS | CONTROL_OPS | {"hello"}
 LEVELS = frozenset({"debug", "info", "warning", "error"})
+#: One encoder for every line frame (``json.dumps`` with options makes one per call).
+_encode_string = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encode_frame(document: Mapping[str, Any]) -> bytes:
@@ -47,7 +49,7 @@ def encode_frame(document: Mapping[str, Any]) -> bytes:
 def line_frame(text: str, fd: int = 1, more: bool = False) -> bytes:
     """A ``line`` frame (the commonest, so built without a dictionary)."""
     extra = ("" if fd == 1 else f',"fd":{fd}') + (',"more":true' if more else "")
-    frame = f'{{"v":{VERSION},"op":"line","text":{encode_json(text)}{extra}}}\n'
+    frame = f'{{"v":{VERSION},"op":"line","text":{_encode_string(text)}{extra}}}\n'
     return frame.encode("utf-8", "replace")
 
 
