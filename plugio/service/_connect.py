@@ -30,7 +30,8 @@ def connect(
 
     Args:
         prefix: the stream; by default the one ``plugio run`` opened for the
-            attempt (``PLUGIO_SERVICE_STREAM``).
+            attempt (``PLUGIO_SERVICE_STREAM``). A relative local path is
+            taken from this process's working folder.
         epoch: the attempt's number for a new stream; by default the open
             stream's (0 for a new one).
         proc: the tag on this process's records; ``rank N`` from ``RANK``
@@ -51,6 +52,9 @@ def connect(
         if not prefix:
             raise ServiceError(f"no stream: pass a prefix, or run under plugio run ({STREAM_ENV})")
         owner = bool(owner)
+    if "://" not in prefix and not os.path.isabs(prefix):
+        # A local path means the same folder to the service, whatever its own folder.
+        prefix = os.path.abspath(prefix)
     address = find_service(policy)
     try:
         return ServiceClient(
