@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import logging
 import os
@@ -21,6 +22,8 @@ from plugio.stream._journal import FILE_NAME as JOURNAL_FILE
 __all__ = ["ServiceStream", "StreamMux", "finish_answer"]
 
 logger = logging.getLogger("plugio.service")
+#: Finished streams remembered (so that a late client cannot start one over).
+FINISHED_KEPT = 4096
 
 
 @dataclass
@@ -131,19 +134,30 @@ class StreamMux:
         self._streams: dict[str, ServiceStream] = {}
         self._lock = threading.Lock()
         self.last_error: str | None = None
+        self._finished: collections.OrderedDict[str, None] = collections.OrderedDict()
 
     def attach(self, prefix: str, epoch: int | None, connection: int, proc: str) -> ServiceStream:
         """The stream at ``prefix``, made when missing, with ``connection`` counted as a client.
 
+        A finished stream is opened anew only by a hello that names an epoch
+        (a new attempt's owner); one that only attaches is refused, rather than
+        start the attempt's stream over.
+
         Raises:
-            ValueError: The stream is open at another epoch.
+            ValueError: The stream is open at another epoch, or finished.
             PlugioError: Its store cannot be made or its journal started.
         """
         with self._lock:
             stream = self._streams.get(prefix)
+            finished = prefix in self._finished or (
+                stream is not None and stream.answer is not None
+            )
+            if finished and epoch is None:
+                raise ValueError(f"{prefix}: the stream is finished")
             if stream is not None and stream.answer is not None:
                 del self._streams[prefix]
                 stream = None
+            self._finished.pop(prefix, None)
             if stream is None:
                 stream = ServiceStream(self._open(prefix, 0 if epoch is None else epoch))
                 self._streams[prefix] = stream
@@ -178,6 +192,9 @@ class StreamMux:
             for prefix, stream in list(self._streams.items()):
                 if stream.answer is not None and not stream.clients:
                     del self._streams[prefix]
+                    self._finished[prefix] = None
+                    while len(self._finished) > FINISHED_KEPT:
+                        self._finished.popitem(last=False)
 
     def streams(self) -> list[ServiceStream]:
         """Every stream, in the order they were opened."""

@@ -200,3 +200,32 @@ def test_a_service_that_cannot_start_fails_early(
     monkeypatch.setenv("PLUGIO_SERVICE__FOLDER", long_folder)
     with pytest.raises(ServiceError, match=r"did not start \(exit status 4\): .*too long"):
         connect(local_rig.ref("stream"))
+
+
+def test_a_finished_stream_is_not_started_over_by_a_late_client(
+    local_service: Service, local_rig: Rig
+) -> None:
+    local_service.start()
+    prefix = local_rig.ref("stream")
+    owner = connect(prefix, epoch=3, proc="owner")
+    owner.write("done\n")
+    assert owner.close(exit_code=0).complete
+    address = read_address(local_service.folder)
+    assert address is not None
+    with address.connect(10) as sock, sock.makefile("rb") as replies:
+        sock.sendall(
+            json.dumps({"v": 1, "op": "hello", "token": address.token, "prefix": prefix}).encode()
+            + b"\n"
+        )
+        answer = json.loads(replies.readline())
+    assert answer["error"].endswith(": the stream is finished")
+    head = StreamReader(local_rig.store, prefix).head()
+    assert head is not None
+    assert (head.epoch, head.state) == (3, StreamState.SUCCEEDED)
+    retry = connect(prefix, epoch=4, proc="owner")  # a new attempt's owner opens it anew
+    retry.write("again\n")
+    assert retry.close(exit_code=0).complete
+    snapshot = StreamReader(local_rig.store, prefix).read()
+    assert [line.text for line in snapshot.lines] == ["done", "again"]
+    assert snapshot.head is not None
+    assert snapshot.head.epoch == 4
