@@ -58,7 +58,10 @@ def status(
         journaled, uploaded = stream["journaled"], stream["uploaded"]
         counts = ", ".join(f"{k} {journaled[k]}/{uploaded.get(k, 0)}" for k in journaled)
         say(f"  records journaled/uploaded: {counts}; backlog {stream['backlog']}")
-        say(f"  journal {stream['journal_bytes']} bytes; {stream['chunks']} chunk(s) uploaded")
+        say(
+            f"  journal {stream['journal_bytes']} bytes, {stream['backlog_bytes']} of them "
+            f"not uploaded yet; {stream['chunks']} chunk(s) uploaded"
+        )
         if stream["last_error"]:
             say(f"  last error: {stream['last_error']}", "red")
     if answer["last_error"]:

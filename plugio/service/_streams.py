@@ -96,6 +96,7 @@ class ServiceStream:
             "uploaded": sent,
             "backlog": sum(journaled[s] - sent.get(s, 0) for s in journaled),
             "journal_bytes": size,
+            "backlog_bytes": self.writer.backlog_bytes,
             "chunks": chunks,
             "finished": None if self.answer is None else self.answer["state"],
             "last_error": self.writer.last_error,

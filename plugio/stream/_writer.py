@@ -207,6 +207,12 @@ class StreamWriter:
         return dict(self._journal.state.ends), dict(uploader.sent), uploader.chunks_stored
 
     @property
+    def backlog_bytes(self) -> int:
+        """Bytes of journaled segments holding records not yet uploaded."""
+        unsent = self._journal.unsent(dict(self._uploader.sent), STREAMS)
+        return sum(entry.size for entry in unsent)
+
+    @property
     def last_error(self) -> str | None:
         """The last storage error of the background sends, if any."""
         return self._pipeline.last_error

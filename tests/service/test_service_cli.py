@@ -134,6 +134,7 @@ def test_service_status_and_stop(local_service: Service, local_rig: Rig) -> None
     as_json = json.loads(plugio("service", "status", "--json", env=local_service.env).stdout)
     (found,) = as_json["streams"]
     assert found["journaled"]["console"] == 1
+    assert found["journal_bytes"] > found["backlog_bytes"] >= 0
     assert found["clients"] == ["rank 7"]
     stopped = plugio("service", "stop", env=local_service.env)
     assert stopped.code == 0
