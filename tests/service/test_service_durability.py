@@ -109,12 +109,17 @@ def test_service_killed_then_restarted_finishes_from_its_journals(
         stdout=subprocess.PIPE,
     )
     assert client.stdout is not None
-    read = client.stdout.readline()
-    while not read.startswith(b"ACKED"):  # some lines acknowledged...
+    try:
         read = client.stdout.readline()
-    first.kill()  # ...then the service is killed with -9, the client still writing
-    first.wait()
-    acked = acked_until_killed(client, 0.5, read)
+        while read and not read.startswith(b"ACKED"):  # some lines acknowledged...
+            read = client.stdout.readline()
+        assert read, "the client ended before an acknowledgement"
+        first.kill()  # ...then the service is killed with -9, the client still writing
+        first.wait()
+        acked = acked_until_killed(client, 0.5, read)
+    finally:
+        client.kill()
+        client.wait()
     journals = service.journals()
     assert len(journals) == 1
     head = StreamReader(service_rig.store, prefix).head()
