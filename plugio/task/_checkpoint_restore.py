@@ -10,6 +10,7 @@ restore cannot read raises a typed error naming the path: it never reports
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import os
@@ -174,10 +175,10 @@ async def _fetch_version(
     return total
 
 
-RANGED_MIN = 64 * 1024 * 1024
-"""A file of formats 1 and 2 at least this large is restored in parallel ranged parts."""
 PARTS_AT_ONCE = 8
-"""Chunks a restore holds in memory at once (each at most ``CHUNK_SIZE`` bytes)."""
+"""Chunks of more than :data:`SMALL` bytes a restore holds in memory at once."""
+SMALL = 1024 * 1024
+"""A file of at most this many bytes is fetched whatever the gate (64 of them hold 64 MiB)."""
 
 
 async def _download(
@@ -185,25 +186,26 @@ async def _download(
 ) -> bool:
     """Download ``ref`` to ``local``; True when its bytes were checked on the way.
 
-    From a store over the network, a file with chunks comes in parallel ranged
-    parts, one per chunk, each checked as it arrives; a large file without
-    (formats 1 and 2) comes in parts too, checked afterwards. Memory stays
-    bounded: ``gate`` lets :data:`PARTS_AT_ONCE` chunks be held at once. Local
-    disk and memory have no round trip to overlap: a file is copied whole, then
-    checked.
+    From a store over the network every file comes by ranged reads, one per
+    chunk (one for a file of at most ``CHUNK_SIZE`` bytes), in parallel, each
+    checked as it arrives and written in place: no second pass over the file.
+    Only a large file of formats 1 and 2, which has no chunk digests, is
+    checked afterwards. ``gate`` bounds the memory. Local disk and memory have
+    no round trip to overlap: a file is copied whole, then checked.
     """
-    if store.prefers_blocking(ref) or (not entry.chunks and entry.size < RANGED_MIN):
+    if store.prefers_blocking(ref):
         await store.get_async(ref, local)
         return False
-    expected = entry.chunks or [""] * -(-entry.size // CHUNK_SIZE)
+    count = -(-entry.size // CHUNK_SIZE)
+    digests = entry.chunks or ([entry.sha256] if count == 1 else [""] * count)
     with open(local, "wb") as handle:
         handle.truncate(entry.size)
     parts = [
         _part(store, ref, local, entry, number * CHUNK_SIZE, digest, gate)
-        for number, digest in enumerate(expected)
+        for number, digest in enumerate(digests)
     ]
     await bounded_gather(parts, store.transfer_concurrency)
-    return bool(entry.chunks)
+    return all(digests) and count > 0
 
 
 def _part(
@@ -219,11 +221,15 @@ def _part(
     length = min(CHUNK_SIZE, entry.size - offset)
 
     async def fetch() -> None:
-        async with gate:
+        async with gate if length > SMALL else contextlib.nullcontext():
             data = await store.read_range_async(ref, offset, offset + length)
             if len(data) != length:
                 raise PayloadError("a checkpoint file is shorter than its manifest", ref)
-            if not await asyncio.to_thread(_place, data, local, offset, digest):
+            if length <= SMALL:  # a thread hop costs more than hashing it here
+                placed = _place(data, local, offset, digest)
+            else:
+                placed = await asyncio.to_thread(_place, data, local, offset, digest)
+            if not placed:
                 raise _differs(entry, ref)
 
     return fetch

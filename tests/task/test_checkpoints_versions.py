@@ -19,7 +19,13 @@ from plugio.generation import FlyteGeneration
 from plugio.storage import DataStore, ProgressCallback
 from plugio.task import MANIFEST_SUFFIX, Checkpoint, SaveHandle
 from plugio.task import _checkpoint_capture as capture_module
-from plugio.task._checkpoint_files import CHUNK_SIZE, VERSIONS_SUFFIX, Manifest, version_ref
+from plugio.task._checkpoint_files import (
+    CHUNK_SIZE,
+    VERSIONS_SUFFIX,
+    Digest,
+    Manifest,
+    version_ref,
+)
 from plugio.task._checkpoint_restore import PAYLOAD_FILE
 
 FILES = {
@@ -164,7 +170,7 @@ def test_only_files_that_look_changed_are_read(
     staged: list[str] = []
     real = capture_module.stage_file
 
-    def spy(local: str, target: str, mode: capture_module.CaptureMode) -> tuple[str, str, int]:
+    def spy(local: str, target: str, mode: capture_module.CaptureMode) -> tuple[str, Digest, int]:
         staged.append(Path(local).name)
         return real(local, target, mode)
 
