@@ -6,6 +6,8 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 from plugio.references import parse_reference
 from plugio.storage import DataStore
 
@@ -37,6 +39,19 @@ class Rig:
     def ref(self, *keys: str) -> str:
         """A reference under this test's prefix."""
         return "/".join([self.base, *(key.strip("/") for key in keys)])
+
+    def environment(self) -> dict[str, str]:
+        """``PLUGIO_*`` variables that give another process this store's settings."""
+        environment = {}
+        for section in ("s3", "gcs", "azure"):
+            options = getattr(self.store.config, section)
+            for name in options.model_fields_set:
+                value = getattr(options, name)
+                if isinstance(value, SecretStr):
+                    value = value.get_secret_value()
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                environment[f"PLUGIO_{section.upper()}__{name.upper()}"] = text
+        return environment
 
     def named(self, name: str) -> str:
         """The reference of the object called ``name`` under this test's prefix, escaped as

@@ -19,29 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from rig import Rig
 
-from plugio.config import StorageConfig
 from plugio.service import ServicePolicy, control
 from plugio.service._address import read_address
 
 #: The backends the service is tested over: local disk and the S3 server.
 SERVICE_BACKENDS = ("local", "s3")
-
-
-def storage_environment(config: StorageConfig) -> dict[str, str]:
-    """``PLUGIO_*`` variables that give another process the same storage settings."""
-    environment = {}
-    for section in ("s3", "gcs", "azure"):
-        options = getattr(config, section)
-        for name in options.model_fields_set:
-            value = getattr(options, name)
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            environment[f"PLUGIO_{section.upper()}__{name.upper()}"] = text
-    return environment
 
 
 @dataclass
@@ -110,7 +94,7 @@ def _service(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
     # A short folder of its own: a Unix socket's path has at most 107 bytes.
     folder = tempfile.mkdtemp(prefix="plg-")
     env = {
-        **storage_environment(rig.store.config),
+        **rig.environment(),
         "PLUGIO_SERVICE__FOLDER": folder,
         "PLUGIO_SERVICE__GRACE_PERIOD": "1",
         "PLUGIO_SERVICE__IDLE_EXIT": "60",

@@ -11,10 +11,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from rig import Rig
 
-from plugio.config import StorageConfig
 from plugio.stream import StreamReader, StreamState, sync
 
 CHILD = textwrap.dedent(
@@ -45,20 +43,6 @@ CHILD = textwrap.dedent(
 )
 
 
-def storage_environment(config: StorageConfig) -> dict[str, str]:
-    """``PLUGIO_*`` variables that give a child process the same storage settings."""
-    environment = {}
-    for section in ("s3", "gcs", "azure"):
-        options = getattr(config, section)
-        for name in options.model_fields_set:
-            value = getattr(options, name)
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            environment[f"PLUGIO_{section.upper()}__{name.upper()}"] = text
-    return environment
-
-
 def start_child(rig: Rig, journal: Path, tmp_path: Path, mode: str) -> subprocess.Popen[str]:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
@@ -66,7 +50,7 @@ def start_child(rig: Rig, journal: Path, tmp_path: Path, mode: str) -> subproces
         [sys.executable, str(script), rig.ref("stream"), str(journal), "500", mode],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, **storage_environment(rig.store.config)},
+        env={**os.environ, **rig.environment()},
     )
     assert child.stdout is not None
     ready = child.stdout.readline().strip()
