@@ -79,6 +79,19 @@ class _Seen:
     def names(self) -> list[str]:
         return sorted({name for row in self.rows for name in row.values})
 
+    @property
+    def tagged(self) -> bool:
+        """Whether rows name the process that wrote them (several, through the service)."""
+        return any(row.proc for row in self.rows)
+
+    def series(self) -> list[tuple[str, list[float]]]:
+        """Each metric's values in order, one series per process when rows are tagged."""
+        found: dict[str, list[float]] = {}
+        for row in self.rows:
+            for name, value in row.values.items():
+                found.setdefault(f"{name} [{row.proc}]" if row.proc else name, []).append(value)
+        return sorted(found.items())
+
 
 def _json(reader: StreamReader, seen: _Seen, last: int | None) -> None:
     seen.take(reader)
@@ -96,17 +109,17 @@ def _plain(
     reader: StreamReader, seen: _Seen, last: int | None, follow: bool, interval: float
 ) -> None:
     rows, events = seen.take(reader)
-    names = seen.names
-    _write("\t".join(["step", *names]))
+    names, tagged = seen.names, seen.tagged
+    _write("\t".join(["step", *(["proc"] if tagged else []), *names]))
     for row in rows[-last:] if last else rows:
-        _write(_row_line(row, names))
+        _write(_row_line(row, names, tagged))
     for event in events:
         _write(_event_line(event))
     while follow and not reader.finished:
         time.sleep(interval)
         rows, events = seen.take(reader)
         for row in rows:  # the columns stay those of the header
-            _write(_row_line(row, names))
+            _write(_row_line(row, names, tagged))
         for event in events:
             _write(_event_line(event))
     for key, value in sorted(reader.summary().items()):
@@ -129,10 +142,9 @@ def _picture(
 
 
 def _drawing(seen: _Seen, last: int, summary: dict[str, Any]) -> Group:
-    names = seen.names
+    names, tagged = seen.names, seen.tagged
     overview = Table("metric", "values", "last", "min", "max", box=None)
-    for name in names:
-        values = [row.values[name] for row in seen.rows if name in row.values]
+    for name, values in seen.series():
         finite = [v for v in values if math.isfinite(v)] or [math.nan]
         overview.add_row(
             Text(name),
@@ -141,9 +153,11 @@ def _drawing(seen: _Seen, last: int, summary: dict[str, Any]) -> Group:
             _number(min(finite)),
             _number(max(finite)),
         )
-    recent = Table("step", *(Column(header=Text(name)) for name in names), box=None)
+    headers = ["proc"] if tagged else []
+    recent = Table("step", *(Column(header=Text(name)) for name in [*headers, *names]), box=None)
     for row in seen.rows[-last:]:
-        recent.add_row(str(row.step), *(_number(row.values.get(name)) for name in names))
+        cells = [_number(row.values.get(name)) for name in names]
+        recent.add_row(str(row.step), *([Text(row.proc or "")] if tagged else []), *cells)
     shown = min(last, len(seen.rows))
     parts: list[Any] = [overview, Text(f"last {shown} of {len(seen.rows)} rows")]
     parts += [recent] if seen.rows else []
@@ -152,8 +166,9 @@ def _drawing(seen: _Seen, last: int, summary: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
-def _row_line(row: MetricRow, names: list[str]) -> str:
-    return "\t".join([str(row.step), *(_number(row.values.get(name)) for name in names)])
+def _row_line(row: MetricRow, names: list[str], tagged: bool) -> str:
+    proc = [row.proc or ""] if tagged else []
+    return "\t".join([str(row.step), *proc, *(_number(row.values.get(name)) for name in names)])
 
 
 def _event_line(event: StreamEvent) -> str:

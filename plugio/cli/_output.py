@@ -49,7 +49,13 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def say(text: str, style: str = "", *, err: bool = False) -> None:
-    """Print ``text`` literally on one line (stderr with ``err``), styled on a terminal."""
+    """Print ``text`` literally on one line (stderr with ``err``), styled on a terminal.
+
+    What is already printed on stdout goes out first, so that both, sent to one
+    pipe (``2>&1``), keep their order.
+    """
+    if err:
+        sys.stdout.flush()
     target = errors if err else console
     if target.is_terminal:
         target.print(Text(text, style=style), soft_wrap=True)
@@ -60,7 +66,8 @@ def say(text: str, style: str = "", *, err: bool = False) -> None:
 
 
 def fail(message: str) -> None:
-    """Print ``error: <message>`` on stderr, the message literally."""
+    """Print ``error: <message>`` on stderr, the message literally (after stdout's text)."""
+    sys.stdout.flush()
     if errors.is_terminal:
         errors.print(Text("error: ", style="red") + Text(message), soft_wrap=True)
     else:

@@ -60,8 +60,8 @@ class ServiceStream:
             )
             if not kept:
                 return False
-            for step, values in batch.history:
-                self.history.add(step, values)
+            for step, values in batch.history:  # a series per metric and process
+                self.history.add(step, values if proc is None else _tagged(values, proc))
             if batch.summary:
                 self.writer.update_summary(batch.summary)
                 self.summary.update(batch.summary)
@@ -249,3 +249,8 @@ def _finish_killed(stream: ServiceStream, until: float) -> None:
         stream.finish(None, StreamState.KILLED, max(0.1, until - time.monotonic()))
     except Exception as exc:  # one stream's failure must not keep the others from finishing
         logger.warning("finishing %s: %s", stream.writer.prefix, exc)
+
+
+def _tagged(values: dict[str, float], proc: str) -> dict[str, float]:
+    """``values`` named as one process's series: ``loss [rank 3]``."""
+    return {f"{name} [{proc}]": value for name, value in values.items()}

@@ -68,8 +68,9 @@ def test_run_with_the_service_streams_every_rank_tagged(
     lines = done.stdout.splitlines()
     assert "launcher: 2 ranks" in lines
     assert "stream succeeded" in lines
-    loss = next(line for line in lines if line.strip().startswith("loss "))
-    assert any(block in loss for block in "▁▂▃▄▅▆▇█")
+    for rank in range(2):  # a sparkline per metric and process
+        loss = next(line for line in lines if line.strip().startswith(f"loss [rank {rank}] "))
+        assert any(block in loss for block in "▁▂▃▄▅▆▇█")
 
     followed, _ = follower.communicate(timeout=120)
     assert follower.returncode == 0
@@ -86,6 +87,9 @@ def test_run_with_the_service_streams_every_rank_tagged(
     assert snapshot.head.state is StreamState.SUCCEEDED
     assert sorted(e.proc or "" for e in snapshot.events) == ["rank 0", "rank 1"]
     assert len(snapshot.metrics) == 100
+    table = plugio("metrics", outputs, env=env).stdout.splitlines()
+    assert table[0].split("\t")[:2] == ["step", "proc"]
+    assert sorted({line.split("\t")[1] for line in table[1:101]}) == ["rank 0", "rank 1"]
 
 
 def test_run_without_the_service_gives_no_token(
