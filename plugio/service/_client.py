@@ -21,7 +21,8 @@ import weakref
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from plugio.service._address import Address
+from plugio.service._address import STREAM_ENV, Address
+from plugio.service._errors import ServiceError
 from plugio.service._finish import ServiceFinish, finish_from, process_tag
 from plugio.service._link import FrameLink
 from plugio.service._protocol import encode_frame, line_frame
@@ -193,7 +194,19 @@ class ServiceClient:
 
         With ``tee`` the text still reaches the original streams; ``close``
         puts them back.
+
+        Raises:
+            ServiceError: ``tee`` in a process of a ``plugio run --service``
+                attempt, on that attempt's stream: ``plugio run`` already takes
+                what reaches the original streams, so every line would be there
+                twice; ``tee=False`` sends them tagged with this process instead.
         """
+        run_stream = os.environ.get(STREAM_ENV)
+        if tee and self._proc is not None and run_stream and _local(run_stream) == self._prefix:
+            raise ServiceError(
+                f"{self._prefix}: plugio run already streams this process's console; "
+                "capture_output(tee=False) sends it tagged with the process instead"
+            )
         self._tees.extend(ConsoleTee.install(self, tee=tee))
 
     # -- finishing -----------------------------------------------------------
@@ -287,3 +300,8 @@ def _encoded(frame: dict[str, Any]) -> bytes:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_at_fork_in_child)
+
+
+def _local(prefix: str) -> str:
+    """A stream prefix as ``connect`` takes it: a relative local path made absolute."""
+    return prefix if "://" in prefix or os.path.isabs(prefix) else os.path.abspath(prefix)

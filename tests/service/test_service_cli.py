@@ -152,3 +152,39 @@ def test_service_status_and_stop(local_service: Service, local_rig: Rig) -> None
     assert "no plugio service is running" in gone.stderr
     assert not os.path.exists(os.path.join(local_service.folder, "service.json"))
     assert not stream.close().complete  # the service is gone
+
+
+#: A rank that sends its prints through the service, tagged, and tries the tee first.
+CAPTURING = textwrap.dedent(
+    """
+    import os, sys
+    import plugio.service
+
+    stream = plugio.service.connect()
+    try:
+        stream.capture_output()  # tee: plugio run would take every line a second time
+    except plugio.service.ServiceError as exc:
+        print(f"refused: {exc}", file=sys.stderr, flush=True)
+    stream.capture_output(tee=False)
+    for step in range(3):
+        print(f"rank {os.environ['RANK']} step {step}")
+    stream.close()
+    """
+)
+
+
+def test_a_rank_capturing_its_console_under_run_gets_it_tagged_once(
+    local_service: Service, local_rig: Rig, tmp_path: Path
+) -> None:
+    (tmp_path / "launcher.py").write_text(LAUNCHER)
+    (tmp_path / "rank.py").write_text(CAPTURING)
+    outputs = local_rig.ref("capturing")
+    command = [sys.executable, str(tmp_path / "launcher.py"), str(tmp_path / "rank.py")]
+    done = plugio("run", "--outputs", outputs, "--service", "--", *command, env=local_service.env)
+    assert done.code == 0, done.stderr
+    assert done.stderr.count("plugio run already streams this process's console") == 2
+    shown = plugio("logs", outputs, env=local_service.env).stdout.splitlines()
+    for rank in range(2):
+        assert [line for line in shown if f"rank {rank} step" in line] == [
+            f"[rank {rank}] rank {rank} step {step}" for step in range(3)
+        ]
