@@ -72,10 +72,10 @@ def assert_numbered(texts: list[str], at_least: int) -> None:
 
 
 def test_clients_killed_mid_run_lose_nothing_acknowledged(
-    local_service: Service, local_rig: Rig
+    service: Service, service_rig: Rig
 ) -> None:
-    local_service.start()
-    prefix = local_rig.ref("stream")
+    service.start()
+    prefix = service_rig.ref("stream")
     owner = connect(prefix, proc="owner")
     chooser = random.Random(16)
     acked: dict[int, int] = {}
@@ -92,7 +92,7 @@ def test_clients_killed_mid_run_lose_nothing_acknowledged(
             acked[trial] = acked_until_killed(process, chooser.uniform(0.0, 0.3))
     finished = owner.close(exit_code=0)
     assert finished.complete, finished.error
-    snapshot = StreamReader(local_rig.store, prefix).read()
+    snapshot = StreamReader(service_rig.store, prefix).read()
     for trial, count in acked.items():
         texts = [line.text for line in snapshot.lines if line.proc == f"rank trial {trial}"]
         assert_numbered(texts, count)
