@@ -10,10 +10,12 @@ service's log, when the process died.
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
 import time
+import warnings
 
 from plugio.service._address import TOKEN_ENV, Address, own_folder, read_address
 from plugio.service._errors import ServiceError
@@ -27,6 +29,14 @@ _POLL = 0.02
 #: Services this process started: kept, so that each is reaped once it ends (a
 #: process object dropped while its process runs would only be reaped late).
 _STARTED: list[subprocess.Popen[bytes]] = []
+
+
+def _leave_running() -> None:
+    """At exit, let go of the services still running: they outlive this process by design,
+    so dropping them is not the leak ``subprocess`` warns of."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        _STARTED.clear()
 
 
 def find_service(policy: ServicePolicy, *, start: bool = True) -> Address:
@@ -70,6 +80,8 @@ def start_service(policy: ServicePolicy) -> Address:
             close_fds=True,
         )
     _STARTED[:] = [p for p in _STARTED if p.poll() is None]
+    if not _STARTED:
+        atexit.register(_leave_running)
     _STARTED.append(process)
     until = time.monotonic() + policy.start_timeout
     while time.monotonic() < until:

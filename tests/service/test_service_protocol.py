@@ -232,3 +232,24 @@ def test_a_finished_stream_is_not_started_over_by_a_late_client(
     assert [line.text for line in snapshot.lines] == ["done", "again"]
     assert snapshot.head is not None
     assert snapshot.head.epoch == 4
+
+
+def test_a_program_that_started_the_service_exits_cleanly_leaving_it_running(
+    local_service: Service, local_rig: Rig
+) -> None:
+    code = (
+        "import sys\nfrom plugio.service import connect\n"
+        "s = connect(sys.argv[1], proc='one')\ns.write('one\\n')\n"
+        "print(s.close(exit_code=0).complete)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", code, local_rig.ref("stream")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "True", "")
+    found = read_address(local_service.folder)  # the service it started lives on
+    assert found is not None
+    assert found.pid is not None
+    os.kill(found.pid, 0)
