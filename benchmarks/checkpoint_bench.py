@@ -143,19 +143,25 @@ def checkpoints(ctx: Context) -> list[Row]:
                 restores.append(restore_fig)
                 continue
             folder = ctx.scratch(f"checkpoint-{contender}-{backend}")
-            shutil.rmtree(folder, ignore_errors=True)
+            target = ctx.scratch(f"checkpoint-restore-{contender}-{backend}")
+            # The SDKs' own temporary files (Flyte 2's tar of the folder, say) go here too.
+            temporary = ctx.scratch(f"checkpoint-tmp-{contender}-{backend}")
+            for place in (folder, target, temporary):
+                shutil.rmtree(place, ignore_errors=True)
             shutil.copytree(pristine, folder)
+            temporary.mkdir(parents=True)
+            worker_environ = {**environ, "TMPDIR": str(temporary)}
             prefix = f"{ctx.root(backend)}/checkpoints/{contender}/_flytecheckpoints"
             base = {"contender": contender, "prefix": prefix, "folder": str(folder)}
             ctx.log(f"  checkpoints {backend}: {contender} ...")
             try:
                 saved = run(
-                    python, {**base, "action": "save", "saves": SAVES, "changes": plan}, environ
+                    python,
+                    {**base, "action": "save", "saves": SAVES, "changes": plan},
+                    worker_environ,
                 )
-                target = ctx.scratch(f"checkpoint-restore-{contender}-{backend}")
-                shutil.rmtree(target, ignore_errors=True)
                 restored = run(
-                    python, {**base, "action": "restore", "target": str(target)}, environ
+                    python, {**base, "action": "restore", "target": str(target)}, worker_environ
                 )
                 check_restored(folder, Path(restored["root"]))
             except (RuntimeError, AssertionError, subprocess.TimeoutExpired) as exc:
@@ -164,6 +170,9 @@ def checkpoints(ctx: Context) -> list[Row]:
                 saves.append(save_fig)
                 restores.append(restore_fig)
                 continue
+            finally:  # 2 GiB a copy: keep the disk for the next contender
+                for place in (folder, target, temporary):
+                    shutil.rmtree(place, ignore_errors=True)
             save_fig.times = saved["blocked"][1:]
             save_fig.median = statistics.median(save_fig.times)
             save_fig.peak_rss = saved["peak_rss"]
