@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from plugio.cli._output import emit_json, plugio_errors, say
+from plugio.cli._output import EXIT_SYSTEM, emit_json, fail, plugio_errors, say
 from plugio.cli._streams import open_stream
 from plugio.errors import TransientStorageError
 from plugio.stream import ConsoleLine, StreamHead, StreamReader, sync
@@ -154,7 +154,18 @@ def sync_command(
     journal: Annotated[Path, typer.Argument(help="A stream writer's journal folder.")],
     deadline: Annotated[float | None, typer.Option(help="Seconds to try for.")] = None,
 ) -> None:
-    """Upload what a stopped writer left in its journal and record how the stream ended."""
+    """Upload what a stopped writer left in its journal and record how the stream ended.
+
+    Exits 0 once everything is stored, 4 when something could not be: the
+    journal then stays for another try.
+    """
     with plugio_errors():
         result = sync(journal, deadline=deadline)
-    say(f"synced {journal}: {result}")
+    if result.complete:
+        ended = f"the stream ended {result.state.value}, {result.chunks} chunk(s) sent"
+        say(f"synced {journal}: {ended}")
+        return
+    left = ", ".join(f"{n} {stream}" for stream, n in result.unsent.items() if n) or "nothing"
+    reason = result.error or (str(result.fenced) if result.fenced else "not finished in time")
+    fail(f"{journal}: not synced ({reason}); left in the journal: {left}")
+    raise typer.Exit(EXIT_SYSTEM)

@@ -6,6 +6,7 @@ import json
 import os
 from typing import Any
 
+from plugio.references import parse_reference
 from plugio.service._address import STREAM_ENV
 from plugio.service._client import ServiceClient
 from plugio.service._errors import ServiceError
@@ -44,6 +45,7 @@ def connect(
         policy: the service's settings; ``ServicePolicy()`` (environment) by default.
 
     Raises:
+        InvalidReferenceError: ``prefix`` is not a valid reference.
         ServiceError: No prefix, or the service cannot be found, started or used.
     """
     policy = policy if policy is not None else ServicePolicy()
@@ -55,6 +57,7 @@ def connect(
     if "://" not in prefix and not os.path.isabs(prefix):
         # A local path means the same folder to the service, whatever its own folder.
         prefix = os.path.abspath(prefix)
+    parse_reference(prefix)  # a bad reference fails here, named, not later at an upload
     address = find_service(policy)
     try:
         return ServiceClient(

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from plugio.references import parse_reference
 from plugio.service._history import SampledHistory
 from plugio.service._protocol import Batch
 from plugio.storage import DataStore
@@ -146,8 +147,10 @@ class StreamMux:
 
         Raises:
             ValueError: The stream is open at another epoch, or finished.
-            PlugioError: Its store cannot be made or its journal started.
+            PlugioError: ``prefix`` is not a valid reference, or its store cannot
+                be made or its journal started.
         """
+        parse_reference(prefix)  # refused now, not at the first upload
         with self._lock:
             stream = self._streams.get(prefix)
             finished = prefix in self._finished or (

@@ -22,8 +22,10 @@ from servicetools import (  # noqa: F401 - the fixtures this module uses
     service_fixture,
 )
 
+from plugio.errors import InvalidReferenceError
 from plugio.service import ServiceError, ServicePolicy, connect
 from plugio.service._address import TOKEN_ENV, read_address
+from plugio.service._connect import control
 from plugio.stream import StreamReader, StreamState
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "service.md"
@@ -253,3 +255,20 @@ def test_a_program_that_started_the_service_exits_cleanly_leaving_it_running(
     assert found is not None
     assert found.pid is not None
     os.kill(found.pid, 0)
+
+
+def test_a_bad_stream_reference_is_refused_at_once_naming_it(local_service: Service) -> None:
+    bad = "s3://bucket/run #2/stream"  # '#' would start a fragment: %23 is the object's '#'
+    with pytest.raises(InvalidReferenceError, match=r"run #2/stream.*use %3F or %23"):
+        connect(bad, proc="python")
+    local_service.start()
+    address = read_address(local_service.folder)
+    assert address is not None
+    with address.connect(10) as sock, sock.makefile("rb") as replies:
+        hello = {"v": 1, "op": "hello", "token": address.token, "prefix": bad}
+        sock.sendall(json.dumps(hello).encode() + b"\n")
+        answer = json.loads(replies.readline())
+        assert "run #2/stream" in answer["error"]
+        assert "use %3F or %23" in answer["error"]
+        assert replies.readline() == b""  # that connection only is closed
+    assert control("status")["status"]["streams"] == []

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import struct
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from clirun import plugio
 from rig import Rig
 
 from plugio.stream import StreamReader, StreamState, sync
@@ -113,3 +116,28 @@ def test_sigterm_finishes_the_stream_before_the_process_ends(rig: Rig, tmp_path:
     assert_whole_prefix([line.text for line in snapshot.lines], 1000)
     assert [event.attributes for event in snapshot.events] == [{"signal": "SIGTERM"}]
     assert not journal.joinpath("stream.journal").exists()  # nothing left for sync
+
+
+def test_plugio_stream_sync_says_what_it_could_not_store_and_keeps_the_journal(
+    stores: Callable[[str], Rig], tmp_path: Path
+) -> None:
+    rig = stores("local")
+    journal = tmp_path / "journal"
+    with start_child(rig, journal, tmp_path, "plain") as child:
+        os.kill(child.pid, signal.SIGKILL)
+    stream = Path(rig.ref("stream"))
+    shutil.rmtree(stream)
+    stream.write_bytes(b"")  # a file where the stream's folder was: nothing can be stored
+    failed = plugio("stream", "sync", str(journal), "--deadline", "2")
+    assert failed.code == 4
+    assert failed.stdout == ""
+    message = failed.stderr.splitlines()[-1]  # after the warning the attempt logged
+    assert message.startswith(f"error: {journal}: not synced (")
+    assert message.endswith("left in the journal: 500 console")
+    assert "FinishResult" not in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert journal.is_dir()  # kept for another try
+    stream.unlink()
+    synced = plugio("stream", "sync", str(journal))
+    assert synced.code == 0, synced.stderr
+    assert synced.stdout.startswith(f"synced {journal}: the stream ended killed, ")
