@@ -26,9 +26,10 @@ from plugio.service._errors import ServiceError
 from plugio.service._finish import ServiceFinish, finish_from, process_tag
 from plugio.service._link import FrameLink
 from plugio.service._protocol import encode_frame, line_frame
-from plugio.service._tee import ConsoleTee, finalize_in_multiprocessing
+from plugio.service._tee import finalize_in_multiprocessing
 from plugio.stream import StreamState
 from plugio.stream._console import LineAssembler
+from plugio.stream._process import ConsoleTee
 
 __all__ = ["ServiceClient"]
 

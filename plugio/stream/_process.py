@@ -8,12 +8,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any, Literal, TextIO
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TextIO
 
 if TYPE_CHECKING:
     from plugio.stream._writer import StreamWriter
 
-__all__ = ["ConsoleTee", "pump_process", "run_process"]
+__all__ = ["ConsoleSink", "ConsoleTee", "pump_process", "run_process"]
 
 
 StreamName = Literal["stdout", "stderr"]
@@ -116,20 +116,26 @@ def _pump(
             return
 
 
+class ConsoleSink(Protocol):
+    """What takes a process's console text: a ``StreamWriter``, or a client of the service."""
+
+    def write(self, text: str, stream: StreamName = "stdout") -> None: ...
+
+
 class ConsoleTee:
-    """Stands in for ``sys.stdout`` or ``sys.stderr``, copying text to a writer.
+    """Stands in for ``sys.stdout`` or ``sys.stderr``, copying text to a sink.
 
     Everything but ``write`` and ``writelines`` goes to the original stream.
     """
 
-    def __init__(self, writer: StreamWriter, name: StreamName, original: TextIO, tee: bool) -> None:
+    def __init__(self, writer: ConsoleSink, name: StreamName, original: TextIO, tee: bool) -> None:
         self._writer = writer
         self._name = name
         self._original = original
         self._tee = tee
 
     @classmethod
-    def install(cls, writer: StreamWriter, *, tee: bool) -> list[ConsoleTee]:
+    def install(cls, writer: ConsoleSink, *, tee: bool) -> list[ConsoleTee]:
         """Replace ``sys.stdout`` and ``sys.stderr``; the tees, to uninstall later."""
         out = cls(writer, "stdout", sys.stdout, tee)
         err = cls(writer, "stderr", sys.stderr, tee)
