@@ -71,8 +71,11 @@ def test_eight_processes_stream_into_one(
     finished = owner.close(exit_code=0)
     assert finished.complete, finished.error
     assert finished.state is StreamState.SUCCEEDED
-    assert finished.history["loss"], "a sampled history of each metric"
-    assert len(finished.history["loss"]) <= 256
+    # A sampled history of each metric and process, bounded whatever the run's length.
+    names = [f"{name} [rank {rank}]" for name in ("loss", "rank") for rank in range(8)]
+    assert sorted(finished.history) == names
+    for series in finished.history.values():
+        assert 0 < len(series) <= 256
 
     snapshot = StreamReader(service_rig.store, prefix).read()
     assert snapshot.head is not None
