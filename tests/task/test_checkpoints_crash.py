@@ -98,7 +98,9 @@ def run_trials(store: DataStore, prefix: str, env: dict[str, str], tmp: Path, tr
         time.sleep(randomness.uniform(0.0, 0.25))
         saver.send_signal(signal.SIGKILL)
         saver.wait(30)
-        for line in saver.stdout.read().splitlines():
+        said = saver.stdout.read()
+        # A line the kill cut short (no newline yet) was not said: print writes in pieces.
+        for line in said[: said.rfind("\n") + 1].splitlines():
             event, number = line.split()
             newest_started = max(newest_started, int(number))
             if event in {"returned", "flushed"}:
