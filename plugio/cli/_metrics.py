@@ -17,6 +17,7 @@ from plugio.cli._output import console, emit_json, plugio_errors
 from plugio.cli._sparkline import sparkline
 from plugio.cli._streams import open_stream
 from plugio.stream import MetricRow, StreamEvent, StreamReader
+from plugio.stream._layout import series_name
 
 __all__ = ["metrics"]
 
@@ -89,7 +90,7 @@ class _Seen:
         found: dict[str, list[float]] = {}
         for row in self.rows:
             for name, value in row.values.items():
-                found.setdefault(f"{name} [{row.proc}]" if row.proc else name, []).append(value)
+                found.setdefault(series_name(name, row.proc), []).append(value)
         return sorted(found.items())
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "own_folder",
     "read_address",
     "remove_address",
+    "stream_prefix",
     "write_address",
 ]
 
@@ -85,6 +86,12 @@ class Address:
             sock.close()
             raise
         return sock
+
+
+def stream_prefix(prefix: str) -> str:
+    """A stream's prefix as the service keys it: a relative local path made absolute,
+    so that it means the same folder to the service, whatever its own folder."""
+    return prefix if "://" in prefix or os.path.isabs(prefix) else os.path.abspath(prefix)
 
 
 def new_token() -> str:

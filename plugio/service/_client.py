@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from plugio.service._address import STREAM_ENV, Address
+from plugio.service._address import STREAM_ENV, Address, stream_prefix
 from plugio.service._errors import ServiceError
 from plugio.service._finish import ServiceFinish, finish_from, process_tag
 from plugio.service._link import FrameLink
@@ -203,7 +203,8 @@ class ServiceClient:
                 twice; ``tee=False`` sends them tagged with this process instead.
         """
         run_stream = os.environ.get(STREAM_ENV)
-        if tee and self._proc is not None and run_stream and _local(run_stream) == self._prefix:
+        on_run_stream = bool(run_stream) and stream_prefix(run_stream or "") == self._prefix
+        if tee and self._proc is not None and on_run_stream:
             raise ServiceError(
                 f"{self._prefix}: plugio run already streams this process's console; "
                 "capture_output(tee=False) sends it tagged with the process instead"
@@ -301,8 +302,3 @@ def _encoded(frame: dict[str, Any]) -> bytes:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_at_fork_in_child)
-
-
-def _local(prefix: str) -> str:
-    """A stream prefix as ``connect`` takes it: a relative local path made absolute."""
-    return prefix if "://" in prefix or os.path.isabs(prefix) else os.path.abspath(prefix)

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from plugio.references import parse_reference
-from plugio.service._address import STREAM_ENV
+from plugio.service._address import STREAM_ENV, stream_prefix
 from plugio.service._client import ServiceClient
 from plugio.service._errors import ServiceError
 from plugio.service._finish import process_tag
@@ -54,9 +54,7 @@ def connect(
         if not prefix:
             raise ServiceError(f"no stream: pass a prefix, or run under plugio run ({STREAM_ENV})")
         owner = bool(owner)
-    if "://" not in prefix and not os.path.isabs(prefix):
-        # A local path means the same folder to the service, whatever its own folder.
-        prefix = os.path.abspath(prefix)
+    prefix = stream_prefix(prefix)
     parse_reference(prefix)  # a bad reference fails here, named, not later at an upload
     address = find_service(policy)
     try:

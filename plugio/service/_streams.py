@@ -19,6 +19,7 @@ from plugio.service._protocol import Batch
 from plugio.storage import DataStore
 from plugio.stream import FinishResult, JournalError, StreamPolicy, StreamState, StreamWriter, sync
 from plugio.stream._journal import FILE_NAME as JOURNAL_FILE
+from plugio.stream._layout import series_name
 
 __all__ = ["ServiceStream", "StreamMux", "finish_answer"]
 
@@ -256,4 +257,4 @@ def _finish_killed(stream: ServiceStream, until: float) -> None:
 
 def _tagged(values: dict[str, float], proc: str) -> dict[str, float]:
     """``values`` named as one process's series: ``loss [rank 3]``."""
-    return {f"{name} [{proc}]": value for name, value in values.items()}
+    return {series_name(name, proc): value for name, value in values.items()}

@@ -52,6 +52,7 @@ __all__ = [
     "encode_json",
     "head_ref",
     "record_count",
+    "series_name",
     "skip_records",
     "summary_ref",
 ]
@@ -75,6 +76,11 @@ class StreamState(str, enum.Enum):
 def attempt_stream_prefix(output_prefix: str) -> str:
     """Where ``plugio run`` keeps a task attempt's stream: ``<output_prefix>/stream``."""
     return join(output_prefix, "stream")
+
+
+def series_name(metric: str, proc: str | None) -> str:
+    """How one process's series of a metric is named: ``loss [rank 3]``; bare when untagged."""
+    return f"{metric} [{proc}]" if proc else metric
 
 
 def head_ref(prefix: str) -> str:
