@@ -82,6 +82,7 @@ if _typing.TYPE_CHECKING:
         ProgressCallback,
         bounded_gather,
         decode_message,
+        encode_message,
     )
     from plugio.writers import BufferedOutputWriter, OutputWriter, RemoteFileOutputWriter
 
@@ -154,6 +155,7 @@ _LAZY = {
     "ProgressCallback": "plugio.storage",
     "bounded_gather": "plugio.storage",
     "decode_message": "plugio.storage",
+    "encode_message": "plugio.storage",
     "BufferedOutputWriter": "plugio.writers",
     "OutputWriter": "plugio.writers",
     "RemoteFileOutputWriter": "plugio.writers",
@@ -230,6 +232,7 @@ __all__ = [
     "check_attempts",
     "check_attempts_async",
     "decode_message",
+    "encode_message",
     "join",
     "parse_reference",
     "validate_output",

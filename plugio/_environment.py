@@ -18,7 +18,7 @@ from typing import Any
 
 from plugio.errors import ConfigurationError, ConfigurationWarning
 
-__all__ = ["PREFIX", "Gathered", "gather", "warn_misspelt"]
+__all__ = ["PREFIX", "Gathered", "gather", "switch", "warn_misspelt"]
 
 PREFIX = "PLUGIO_"
 NULL = "null"
@@ -37,8 +37,11 @@ _READ_ELSEWHERE = frozenset(
         "service_token",
         "service_stream",
         "run_service",
+        "tune_malloc",
     }
 )
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 #: Sections of ``PLUGIO_*`` that other settings classes read (``StreamPolicy``,
 #: ``ServicePolicy``, ``plugio run``).
 _SECTIONS_ELSEWHERE = frozenset({"stream", "service", "run"})
@@ -121,6 +124,23 @@ def gather(
     for key, value in arguments.items():
         _merge_argument(gathered, gathered.values, (), key, value)
     return gathered
+
+
+def switch(setting: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
+    """The plain setting ``PLUGIO_<setting>`` as a switch; ``default`` when unset or empty.
+
+    Raises:
+        ConfigurationError: The variable is not one of 1/true/yes/on or
+            0/false/no/off (any case); the message names it.
+    """
+    found = gather({setting}, {}, environ, plain={setting})
+    value = str(found.values.get(setting) or "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE or value in _FALSE:
+        return value in _TRUE
+    name = found.name((setting,))
+    raise ConfigurationError(f"{name} must be one of 1, true, yes, on, 0, false, no, off")
 
 
 def warn_misspelt(unknown: Iterable[str], settings: Collection[str]) -> None:

@@ -14,7 +14,6 @@ __all__ = ["SERVICE_ENV", "print_run_summary", "service_from_env"]
 
 SERVICE_ENV = "PLUGIO_RUN_SERVICE"
 _SETTING = "run_service"
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 #: Blocks in a metric's sparkline.
 WIDTH = 30
 
@@ -23,18 +22,11 @@ def service_from_env() -> bool:
     """``PLUGIO_RUN_SERVICE`` as a switch; off when unset.
 
     Raises:
-        ValueError: The variable is not one of 1/true/yes/on or 0/false/no/off.
+        ConfigurationError: The variable is not one of 1/true/yes/on or 0/false/no/off.
     """
-    from plugio._environment import gather
+    from plugio._environment import switch
 
-    found = gather({_SETTING}, {}, plain={_SETTING})
-    value = str(found.values.get(_SETTING) or "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    name = found.name((_SETTING,))
-    raise ValueError(f"{name} must be one of 1, true, yes, on, 0, false, no, off")
+    return switch(_SETTING, False)
 
 
 def print_run_summary(finish: ServiceFinish) -> None:

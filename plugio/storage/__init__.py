@@ -3,7 +3,7 @@
 from plugio.storage._compose import Piece
 from plugio.storage._concurrency import bounded_gather
 from plugio.storage._model import ObjectInfo, ProgressCallback
-from plugio.storage._operations import decode_message
+from plugio.storage._operations import decode_message, encode_message
 from plugio.storage._store import DataStore
 
 __all__ = [
@@ -13,4 +13,5 @@ __all__ = [
     "ProgressCallback",
     "bounded_gather",
     "decode_message",
+    "encode_message",
 ]

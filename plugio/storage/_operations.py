@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
+from plugio._memory import large_message
 from plugio.errors import CorruptPayloadError, PayloadTooLargeError
 from plugio.storage._backend import Backend
 from plugio.storage._compose import Part
@@ -28,6 +29,7 @@ __all__ = [
     "delete",
     "drive",
     "drive_async",
+    "encode_message",
     "find",
     "head",
     "read_bounded",
@@ -146,6 +148,7 @@ def compose(key: str, parts: list[Part]) -> Steps[None]:
 
 def decode_message(data: bytes, message_type: type[M], ref: str) -> M:
     """Parse ``data`` as ``message_type``; undecodable bytes are corrupt."""
+    large_message(len(data))  # see plugio._memory: the first large one tunes malloc
     message = message_type()
     try:
         message.ParseFromString(data)
@@ -155,3 +158,10 @@ def decode_message(data: bytes, message_type: type[M], ref: str) -> M:
             ref,
         ) from exc
     return message
+
+
+def encode_message(message: Message) -> bytes:
+    """The bytes plugio stores for ``message``: deterministic, map entries in key order."""
+    data = message.SerializeToString(deterministic=True)
+    large_message(len(data))  # see plugio._memory: the first large one tunes malloc
+    return data

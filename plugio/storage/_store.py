@@ -212,14 +212,13 @@ class DataStore:
 
     def write_protobuf(self, ref: str, message: Message, *, if_absent: bool = False) -> None:
         """Encode (deterministically) and write a message atomically."""
-        self.write_bytes(ref, message.SerializeToString(deterministic=True), if_absent=if_absent)
+        self.write_bytes(ref, ops.encode_message(message), if_absent=if_absent)
 
     async def write_protobuf_async(
         self, ref: str, message: Message, *, if_absent: bool = False
     ) -> None:
         """Async twin of :meth:`write_protobuf`."""
-        data = message.SerializeToString(deterministic=True)
-        await self.write_bytes_async(ref, data, if_absent=if_absent)
+        await self.write_bytes_async(ref, ops.encode_message(message), if_absent=if_absent)
 
     # -- many at once -------------------------------------------------------
     def read_many(

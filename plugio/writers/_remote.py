@@ -9,7 +9,7 @@ from plugio.errors import PayloadError
 from plugio.execution import ExecutionError
 from plugio.generation import FlyteGeneration
 from plugio.paths import OutputFilePaths
-from plugio.storage import DataStore
+from plugio.storage import DataStore, encode_message
 from plugio.writers._interfaces import OutputWriter
 
 if TYPE_CHECKING:
@@ -133,12 +133,12 @@ class RemoteFileOutputWriter(OutputWriter, DelegatedOutputPaths):
         """
         if error is not None:
             document = error.to_error_document(self._generation)
-            return self.get_error_path(), document.SerializeToString(deterministic=True)
+            return self.get_error_path(), encode_message(document)
         if outputs is not None:
             # Here: plugio.literals loads pydantic, which writing an error never needs.
             from plugio.literals import check_nesting
 
-            data = outputs.SerializeToString(deterministic=True)
+            data = encode_message(outputs)
             check_nesting(outputs, data)  # the bytes written are the bytes checked
             return self.get_output_path(), data
         prefix = self.get_output_prefix_path()
