@@ -18,7 +18,9 @@ put it after a few such messages). It is done once per process, and only:
 - when the process has not tuned malloc itself: no ``MALLOC_TRIM_THRESHOLD_``,
   ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TOP_PAD_`` or ``MALLOC_MMAP_MAX_``, and
   no ``glibc.malloc`` tunable in ``GLIBC_TUNABLES``;
-- unless ``PLUGIO_TUNE_MALLOC`` is off (0, false, no, off).
+- unless ``PLUGIO_TUNE_MALLOC`` is off (0, false, no, off); a value that is
+  no switch is warned of (:class:`~plugio.errors.ConfigurationWarning`) and
+  leaves malloc alone.
 
 The cost: a process that handled a large message keeps up to 64 MiB of freed
 memory resident instead of returning it at once.
@@ -28,6 +30,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+
+from plugio.errors import ConfigurationError, ConfigurationWarning
 
 __all__ = ["KEEP", "LARGE", "MAPPED_FROM", "SETTING", "large_message", "should_tune"]
 
@@ -59,17 +63,22 @@ def large_message(size: int) -> None:
     """Note a message of ``size`` bytes about to be parsed, or just serialized.
 
     The first large one tunes malloc, when :func:`should_tune` says so; every
-    other call returns at once.
-
-    Raises:
-        ConfigurationError: ``PLUGIO_TUNE_MALLOC`` is not a switch (only on
-            the first large message).
+    other call returns at once. A ``PLUGIO_TUNE_MALLOC`` that is no switch
+    leaves malloc alone, with a :class:`~plugio.errors.ConfigurationWarning`
+    naming it: the read or write under way goes on.
     """
     global _decided
     if size < LARGE or _decided:
         return
     _decided = True
-    if should_tune():
+    try:
+        tune = should_tune()
+    except ConfigurationError as exc:
+        import warnings
+
+        warnings.warn(f"{exc}; malloc is left as it is", ConfigurationWarning, stacklevel=2)
+        return
+    if tune:
         _mallopt({_M_TRIM_THRESHOLD: KEEP, _M_MMAP_THRESHOLD: MAPPED_FROM})
 
 

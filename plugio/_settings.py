@@ -76,9 +76,32 @@ class _FieldsOf:
 
 
 class Settings:
-    """The base of a settings class: fields checked when built, and checked copies."""
+    """The base of a settings class: fields checked when built, and checked copies.
+
+    Its subclasses are ``@dataclass(frozen=True, repr=False, eq=False)``: the
+    representation, equality and hash below serve them all, instead of three
+    functions compiled per class at import (a task's start pays for each).
+    """
 
     model_fields = _FieldsOf()
+
+    def __repr__(self) -> str:
+        specs = self.model_fields.values()
+        shown = (f"{spec.name}={getattr(self, spec.name)!r}" for spec in specs if spec.repr)
+        return f"{type(self).__qualname__}({', '.join(shown)})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Settings)
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[Any, ...]:
+        specs = self.model_fields.values()
+        return tuple(getattr(self, spec.name) for spec in specs if spec.compare)
 
     def __post_init__(self) -> None:
         values = {name: getattr(self, name) for name in self.model_fields}

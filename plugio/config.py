@@ -47,7 +47,7 @@ MIB = 1024 * 1024
 MAX_PAYLOAD_BYTES = 2 * MIB
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class S3Options(_Settings):
     """Options for ``s3://``, served by obstore or s3fs."""
 
@@ -91,7 +91,7 @@ class S3Options(_Settings):
         return options
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class GCSOptions(_Settings):
     """Options for ``gs://`` and ``gcs://`` (gcsfs)."""
 
@@ -121,7 +121,7 @@ class GCSOptions(_Settings):
         return options
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class AzureOptions(_Settings):
     """Options for ``abfs://``, ``az://`` and ``abfss://`` (adlfs)."""
 
@@ -155,7 +155,7 @@ class AzureOptions(_Settings):
         return options
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Limits(_Settings):
     """Size limits on control files."""
 
@@ -167,7 +167,7 @@ class Limits(_Settings):
     """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class RetryPolicy(_Settings):
     """How transient failures (throttling, 5xx, resets, timeouts) are retried.
 
@@ -210,7 +210,7 @@ class RetryPolicy(_Settings):
         return float(min(self.max_backoff, self.initial_backoff * self.multiplier ** (retry - 1)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class TransferConfig(_Settings):
     """Bulk transfers (``get`` / ``put`` of directories, large files)."""
 
@@ -225,7 +225,7 @@ class TransferConfig(_Settings):
     S3's smallest part). Env: ``PLUGIO_TRANSFER__CHUNK_SIZE``."""
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class StorageConfig(_Settings):
     """Everything a ``DataStore`` needs; built from arguments, environment, defaults.
 

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,15 +58,18 @@ glibc_only = pytest.mark.skipif(
 )
 
 
-def probe(tmp_path: Path, size: int, **env: str) -> dict[str, float]:
-    """Page faults per round trip of a map of about ``size`` bytes, in a fresh process."""
+def probe(tmp_path: Path, size: int, **env: str) -> dict[str, Any]:
+    """Page faults per round trip of a map of about ``size`` bytes, in a fresh process.
+
+    Also what the process wrote on stderr (``stderr``).
+    """
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "PLUGIO_"))}
     argv = [sys.executable, "-c", _PROBE, str(BENCHMARKS), str(tmp_path), str(size)]
     argv.append(str(ROUND_TRIPS))
     done = subprocess.run(argv, env={**clean, **env}, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    result: dict[str, float] = json.loads(done.stdout)
-    return result
+    result: dict[str, Any] = json.loads(done.stdout)
+    return {**result, "stderr": done.stderr}
 
 
 @glibc_only
@@ -86,6 +90,17 @@ def test_a_process_that_tunes_malloc_itself_is_left_alone(tmp_path: Path) -> Non
     # glibc's default trim threshold, given the way a process gives its own
     own = probe(tmp_path, 1 << 20, MALLOC_TRIM_THRESHOLD_="131072")
     assert own["faults"] > 200
+
+
+@glibc_only
+def test_a_bad_switch_is_warned_of_and_the_work_goes_on(tmp_path: Path) -> None:
+    found = probe(tmp_path, 1 << 20, PLUGIO_TUNE_MALLOC="sometimes")
+    warning = [line for line in found["stderr"].splitlines() if "ConfigurationWarning" in line]
+    assert len(warning) == 1
+    assert "PLUGIO_TUNE_MALLOC must be one of 1, true, yes, on, 0, false, no, off" in warning[0]
+    assert "malloc is left as it is" in warning[0]
+    assert "sometimes" not in found["stderr"]
+    assert found["faults"] > 200
 
 
 def test_small_messages_leave_malloc_as_it_is(tmp_path: Path) -> None:

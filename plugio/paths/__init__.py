@@ -14,16 +14,13 @@ references plugio computes are the ones Flyte's engine and SDK compute::
     's3://b/raw/aa/x-n0-0/_flytecheckpoints'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from plugio.paths._attempt import (
     ID_MAX_LENGTH,
     attempt_previous_checkpoint_prefix,
     attempt_raw_output_prefix,
     attempt_unique_id,
-)
-from plugio.paths._flyte2 import (
-    Flyte2Attempt,
-    flyte2_run_inputs_path,
-    flyte2_sub_action_inputs_path,
 )
 from plugio.paths._ids import (
     HashBits,
@@ -109,3 +106,21 @@ __all__ = [  # noqa: RUF022
     "fnv1a_32",
     "random_raw_path",
 ]
+
+_FLYTE2 = frozenset({"Flyte2Attempt", "flyte2_run_inputs_path", "flyte2_sub_action_inputs_path"})
+
+if TYPE_CHECKING:
+    from plugio.paths._flyte2 import (
+        Flyte2Attempt,
+        flyte2_run_inputs_path,
+        flyte2_sub_action_inputs_path,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """Flyte 2's layout, loaded when asked for: a task reading its inputs never needs it."""
+    if name in _FLYTE2:
+        from plugio.paths import _flyte2
+
+        return getattr(_flyte2, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,7 @@
 """The storage layer: ``DataStore`` over fsspec, the only code that talks to storage."""
 
-from plugio.storage._compose import Piece
+from typing import TYPE_CHECKING, Any
+
 from plugio.storage._concurrency import bounded_gather
 from plugio.storage._model import ObjectInfo, ProgressCallback
 from plugio.storage._operations import decode_message, encode_message
@@ -15,3 +16,15 @@ __all__ = [
     "decode_message",
     "encode_message",
 ]
+
+if TYPE_CHECKING:
+    from plugio.storage._compose import Piece
+
+
+def __getattr__(name: str) -> Any:
+    """``Piece``, loaded when asked for: a task reading its inputs never needs it."""
+    if name == "Piece":
+        from plugio.storage._compose import Piece
+
+        return Piece
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

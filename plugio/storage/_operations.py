@@ -10,16 +10,18 @@ operation share one body.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
 from plugio._memory import large_message
 from plugio.errors import CorruptPayloadError, PayloadTooLargeError
 from plugio.storage._backend import Backend
-from plugio.storage._compose import Part
 from plugio.storage._model import ObjectInfo, to_object_info
 from plugio.storage._translate import is_invalid_range
+
+if TYPE_CHECKING:
+    from plugio.storage._compose import Part
 
 __all__ = [
     "Steps",

@@ -7,8 +7,7 @@ of its protocol is first used. Any other protocol fsspec knows works too
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from plugio.errors import ConfigurationError, MissingDependencyError
 from plugio.storage._backend import Backend
@@ -20,8 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Family", "create_backend"]
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
     """A protocol family: its fsspec module, the extra that installs it, its backend."""
 
     name: str

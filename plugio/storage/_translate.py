@@ -10,9 +10,8 @@ from __future__ import annotations
 import errno
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from plugio.errors import (
     AlreadyExistsError,
@@ -95,8 +94,7 @@ _TRANSIENT_ERRNOS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _HttpFacts:
+class _HttpFacts(NamedTuple):
     status: int | None = None
     code: str | None = None
     retry_after: float | None = None
