@@ -8,7 +8,7 @@ decoding); :func:`_bytes` and :func:`_text` convert. Only
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
@@ -19,8 +19,7 @@ class _GoError(ValueError):
     """``url.Parse`` refused the text; the message is Go's."""
 
 
-@dataclass(frozen=True)
-class _URL:
+class _URL(NamedTuple):
     scheme: str = ""
     opaque: str = ""
     user: tuple[str, str | None] | None = None
@@ -97,15 +96,15 @@ def _parse_without_fragment(raw: str) -> _URL:
     url = _URL(scheme=scheme, force_query=force_query, raw_query=query)
     if not rest.startswith("/"):
         if scheme:
-            return replace(url, opaque=rest)
+            return url._replace(opaque=rest)
         if ":" in rest.partition("/")[0]:
             raise _GoError("first path segment in URL cannot contain colon")
     if (scheme or not rest.startswith("///")) and rest.startswith("//"):
         authority, slash, path = rest[2:].partition("/")
         user, host = _parse_authority(authority)
-        url, rest = replace(url, user=user, host=host), slash + path
+        url, rest = url._replace(user=user, host=host), slash + path
     elif scheme and rest.startswith("/"):
-        url = replace(url, omit_host=True)
+        url = url._replace(omit_host=True)
     return _with_path(url, rest)
 
 
@@ -145,7 +144,7 @@ def _check_port(port: str) -> None:
 def _with_path(url: _URL, escaped: str) -> _URL:
     """Go's ``setPath``: the decoded path, and the raw form only when it differs."""
     path = _unescape(escaped, _PATH)
-    return replace(url, path=path, raw_path="" if _escape(path, _PATH) == escaped else escaped)
+    return url._replace(path=path, raw_path="" if _escape(path, _PATH) == escaped else escaped)
 
 
 def _escaped(raw: str, decoded: str, mode: int) -> str:
@@ -224,16 +223,16 @@ def _resolve_path(base: str, ref: str) -> str:
 
 def _resolve_reference(base: _URL, ref: _URL) -> _URL:
     """Go's ``URL.ResolveReference`` (RFC 3986 section 5.2)."""
-    url = ref if ref.scheme else replace(ref, scheme=base.scheme)
+    url = ref if ref.scheme else ref._replace(scheme=base.scheme)
     if ref.scheme or ref.host or ref.user is not None:
         return _with_path(url, _resolve_path(_escaped_path(ref), ""))
     if ref.opaque:
-        return replace(url, user=None, host="", path="")
+        return url._replace(user=None, host="", path="")
     if not ref.path and not ref.force_query and not ref.raw_query:
-        url = replace(url, raw_query=base.raw_query)
+        url = url._replace(raw_query=base.raw_query)
         if not ref.fragment:
-            url = replace(url, fragment=base.fragment, raw_fragment=base.raw_fragment)
+            url = url._replace(fragment=base.fragment, raw_fragment=base.raw_fragment)
     if not ref.path and base.opaque:
-        return replace(url, opaque=base.opaque, user=None, host="", path="")
+        return url._replace(opaque=base.opaque, user=None, host="", path="")
     path = _resolve_path(_escaped_path(base), _escaped_path(ref))
-    return _with_path(replace(url, host=base.host, user=base.user), path)
+    return _with_path(url._replace(host=base.host, user=base.user), path)

@@ -371,7 +371,7 @@ def _parse(raw: str, ref: str, text: str | None = None) -> _URL:
             return url
         value = _unescape(fragment, _FRAGMENT)
         raw_fragment = "" if _escape(value, _FRAGMENT) == fragment else fragment
-        return replace(url, fragment=value, raw_fragment=raw_fragment)
+        return url._replace(fragment=value, raw_fragment=raw_fragment)
     except _GoError as exc:
         if text is None:
             raise _invalid(ref, f"Go's url.Parse refuses it: {exc}") from None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 from plugio._twins import Twins, run_blocking, run_in_thread
 from plugio.core import Inputs, LiteralMap, Outputs
 from plugio.core._named import inputs_of_map, outputs_of_map
-from plugio.execution import ExecutionError
 from plugio.paths import InputFilePaths
+
+if TYPE_CHECKING:
+    from plugio.execution import ExecutionError
 
 __all__ = ["InputReader", "OutputReader"]
 
