@@ -15,14 +15,24 @@ import enum
 import math
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import MISSING, Field, fields
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, fields
 from types import UnionType
-from typing import Any, Literal, Protocol, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Protocol,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from plugio._environment import Gathered
 from plugio.errors import ConfigurationError
 
-__all__ = ["Secret", "SecretStr", "Settings", "field_hints", "section_of"]
+__all__ = ["Secret", "SecretStr", "Settings", "field_hints", "section_of", "settings_class"]
 
 _S = TypeVar("_S", bound="Settings")
 _TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
@@ -75,15 +85,45 @@ class _FieldsOf:
         return {spec.name: spec for spec in fields(owner)}
 
 
+if TYPE_CHECKING:
+    from dataclasses import dataclass as settings_class
+else:
+
+    def settings_class(*, frozen: bool = True, init: bool = True) -> Any:
+        """``@dataclass(frozen=True)`` at the price of one function per class.
+
+        A frozen dataclass compiles an ``__init__``, ``__setattr__``,
+        ``__delattr__``, ``__repr__``, ``__eq__`` and ``__hash__`` for each
+        class, and a task's start pays for every one. Here the class gets only
+        its ``__init__``; :class:`Settings` refuses to change a field once set,
+        and gives the representation, equality and hash. Type checkers see
+        ``dataclasses.dataclass`` itself.
+        """
+        if not frozen:
+            raise TypeError("settings classes are frozen")
+
+        def wrap(target: type[_S]) -> type[_S]:
+            return dataclass(init=init, repr=False, eq=False)(target)
+
+        return wrap
+
+
 class Settings:
     """The base of a settings class: fields checked when built, and checked copies.
 
-    Its subclasses are ``@dataclass(frozen=True, repr=False, eq=False)``: the
-    representation, equality and hash below serve them all, instead of three
-    functions compiled per class at import (a task's start pays for each).
+    Its subclasses are decorated with :func:`settings_class`: frozen
+    dataclasses whose representation, equality and hash are the ones below.
     """
 
     model_fields = _FieldsOf()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__ or name not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)  # the dataclass's __init__, setting a field once
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __repr__(self) -> str:
         specs = self.model_fields.values()

@@ -19,15 +19,16 @@ first read of ``inputs.pb``, and ``import plugio.config`` with
 ``StorageConfig()`` loads neither pydantic, fsspec nor asyncio.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: the field types are evaluated
+# once, as the classes are made, instead of compiled from their text by the
+# first ``StorageConfig()``, in every task's start.
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Any, Literal
 
 from plugio._environment import PREFIX, gather, warn_misspelt
-from plugio._settings import Secret, SecretStr, field_hints, section_of
+from plugio._settings import Secret, SecretStr, field_hints, section_of, settings_class
 from plugio._settings import Settings as _Settings
 from plugio.generation import FlyteGeneration
 
@@ -47,7 +48,7 @@ MIB = 1024 * 1024
 MAX_PAYLOAD_BYTES = 2 * MIB
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@settings_class(frozen=True)
 class S3Options(_Settings):
     """Options for ``s3://``, served by obstore or s3fs."""
 
@@ -91,7 +92,7 @@ class S3Options(_Settings):
         return options
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@settings_class(frozen=True)
 class GCSOptions(_Settings):
     """Options for ``gs://`` and ``gcs://`` (gcsfs)."""
 
@@ -121,7 +122,7 @@ class GCSOptions(_Settings):
         return options
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@settings_class(frozen=True)
 class AzureOptions(_Settings):
     """Options for ``abfs://``, ``az://`` and ``abfss://`` (adlfs)."""
 
@@ -155,7 +156,7 @@ class AzureOptions(_Settings):
         return options
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@settings_class(frozen=True)
 class Limits(_Settings):
     """Size limits on control files."""
 
@@ -167,7 +168,7 @@ class Limits(_Settings):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@settings_class(frozen=True)
 class RetryPolicy(_Settings):
     """How transient failures (throttling, 5xx, resets, timeouts) are retried.
 
@@ -210,7 +211,7 @@ class RetryPolicy(_Settings):
         return float(min(self.max_backoff, self.initial_backoff * self.multiplier ** (retry - 1)))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@settings_class(frozen=True)
 class TransferConfig(_Settings):
     """Bulk transfers (``get`` / ``put`` of directories, large files)."""
 
@@ -225,7 +226,7 @@ class TransferConfig(_Settings):
     S3's smallest part). Env: ``PLUGIO_TRANSFER__CHUNK_SIZE``."""
 
 
-@dataclass(frozen=True, init=False, repr=False, eq=False)
+@settings_class(frozen=True, init=False)
 class StorageConfig(_Settings):
     """Everything a ``DataStore`` needs; built from arguments, environment, defaults.
 
