@@ -11,6 +11,7 @@ are bounded per request by the clients' timeouts instead.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol, TypeVar
@@ -71,6 +72,9 @@ async def retrying(
         try:
             if seconds is None:
                 return await attempt()
+            if sys.version_info >= (3, 11):  # a timer on this task: no task per attempt
+                async with asyncio.timeout(max(seconds, 0.001)):
+                    return await attempt()
             return await asyncio.wait_for(attempt(), max(seconds, 0.001))
         except asyncio.TimeoutError as exc:
             timed_out = AttemptTimedOut(f"no answer within {seconds:.1f}s")
