@@ -103,14 +103,15 @@ def should_tune(environ: Mapping[str, str] | None = None) -> bool:
         return False
 
 
-def _mallopt(options: Mapping[int, int]) -> bool:
-    """Set glibc's malloc ``options``; False when one could not be set."""
+def _mallopt(options: Mapping[int, int]) -> None:
+    """Set glibc's malloc ``options``, as far as this C library takes them."""
     import ctypes
 
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
-        return False
+        return
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
-    return all(mallopt(option, value) == 1 for option, value in options.items())
+    for option, value in options.items():
+        mallopt(option, value)

@@ -14,8 +14,9 @@ references plugio computes are the ones Flyte's engine and SDK compute::
     's3://b/raw/aa/x-n0-0/_flytecheckpoints'
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from plugio._moved import lazy_names
 from plugio.paths._attempt import (
     ID_MAX_LENGTH,
     attempt_previous_checkpoint_prefix,
@@ -107,8 +108,6 @@ __all__ = [  # noqa: RUF022
     "random_raw_path",
 ]
 
-_FLYTE2 = frozenset({"Flyte2Attempt", "flyte2_run_inputs_path", "flyte2_sub_action_inputs_path"})
-
 if TYPE_CHECKING:
     from plugio.paths._flyte2 import (
         Flyte2Attempt,
@@ -116,11 +115,11 @@ if TYPE_CHECKING:
         flyte2_sub_action_inputs_path,
     )
 
-
-def __getattr__(name: str) -> Any:
-    """Flyte 2's layout, loaded when asked for: a task reading its inputs never needs it."""
-    if name in _FLYTE2:
-        from plugio.paths import _flyte2
-
-        return getattr(_flyte2, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Flyte 2's layout, loaded when first asked for: a task reading its inputs never needs it.
+__getattr__, __dir__ = lazy_names(
+    globals(),
+    dict.fromkeys(
+        ("Flyte2Attempt", "flyte2_run_inputs_path", "flyte2_sub_action_inputs_path"),
+        "plugio.paths._flyte2",
+    ),
+)

@@ -8,8 +8,9 @@ or the earliest of the workers' ``error*.pb`` files
 are public so an engine can ask the same questions as a reader does.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from plugio._moved import lazy_names
 from plugio.readers._input import CachingInputReader, RemoteFileInputReader
 from plugio.readers._interfaces import InputReader, OutputReader
 from plugio.readers._reading import exists_within, payload_limit
@@ -25,26 +26,20 @@ if TYPE_CHECKING:
         error_from_document,
     )
 
-#: The engine's side, loaded when first asked for: a task reading its inputs
-#: never needs it (nor ``plugio.execution`` behind it).
-_OUTPUT_SIDE = {
-    "InMemoryOutputReader": "plugio.readers._memory",
-    "RemoteFileOutputReader": "plugio.readers._output",
-    "NO_ERROR_FOUND": "plugio.readers._remote",
-    "EarliestErrorStrategy": "plugio.readers._remote",
-    "ErrorStrategy": "plugio.readers._remote",
-    "SingleErrorStrategy": "plugio.readers._remote",
-    "error_from_document": "plugio.readers._remote",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _OUTPUT_SIDE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+# The engine's side, loaded when first asked for: a task reading its inputs
+# never needs it (nor ``plugio.execution`` behind it).
+__getattr__, __dir__ = lazy_names(
+    globals(),
+    {
+        "InMemoryOutputReader": "plugio.readers._memory",
+        "RemoteFileOutputReader": "plugio.readers._output",
+        "NO_ERROR_FOUND": "plugio.readers._remote",
+        "EarliestErrorStrategy": "plugio.readers._remote",
+        "ErrorStrategy": "plugio.readers._remote",
+        "SingleErrorStrategy": "plugio.readers._remote",
+        "error_from_document": "plugio.readers._remote",
+    },
+)
 
 
 __all__ = [

@@ -203,8 +203,8 @@ class ServiceClient:
                 twice; ``tee=False`` sends them tagged with this process instead.
         """
         run_stream = os.environ.get(STREAM_ENV)
-        on_run_stream = bool(run_stream) and stream_prefix(run_stream or "") == self._prefix
-        if tee and self._proc is not None and on_run_stream:
+        on_run_stream = run_stream is not None and stream_prefix(run_stream) == self._prefix
+        if tee and self._proc is not None and run_stream and on_run_stream:
             raise ServiceError(
                 f"{self._prefix}: plugio run already streams this process's console; "
                 "capture_output(tee=False) sends it tagged with the process instead"

@@ -1,7 +1,8 @@
 """The storage layer: ``DataStore`` over fsspec, the only code that talks to storage."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from plugio._moved import lazy_names
 from plugio.storage._concurrency import bounded_gather
 from plugio.storage._model import ObjectInfo, ProgressCallback
 from plugio.storage._operations import decode_message, encode_message
@@ -20,11 +21,5 @@ __all__ = [
 if TYPE_CHECKING:
     from plugio.storage._compose import Piece
 
-
-def __getattr__(name: str) -> Any:
-    """``Piece``, loaded when asked for: a task reading its inputs never needs it."""
-    if name == "Piece":
-        from plugio.storage._compose import Piece
-
-        return Piece
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Loaded when first asked for: a task reading its inputs never needs it.
+__getattr__, __dir__ = lazy_names(globals(), {"Piece": "plugio.storage._compose"})
